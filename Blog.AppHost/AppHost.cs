@@ -1,0 +1,29 @@
+using Blog.AppHost.Infrastructure;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+BlogInfrastructure infrastructure;
+try
+{
+    infrastructure = builder.AddBlogInfrastructure();
+}
+catch (InfrastructureConfigurationException exception)
+{
+    // A setting or a missing package is the user's to fix: say what, without a stack trace.
+    await Console.Error.WriteLineAsync($"Blog.AppHost: {exception.Message}");
+    return 2;
+}
+
+var userService = builder.AddProject<Projects.Blog_UserService>("userservice")
+    .WithReference(infrastructure.UsersDatabase).WaitFor(infrastructure.UsersDatabase)
+    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Blog_PostService>("postservice")
+    .WithReference(infrastructure.PostsDatabase).WaitFor(infrastructure.PostsDatabase)
+    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
+    .WithReference(userService).WaitFor(userService)
+    .WithHttpHealthCheck("/health");
+
+await builder.Build().RunAsync();
+return 0;

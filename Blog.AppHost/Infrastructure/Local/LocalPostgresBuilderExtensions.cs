@@ -1,0 +1,186 @@
+using System.Runtime.Versioning;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Blog.AppHost.Infrastructure.Local;
+
+[UnsupportedOSPlatform("windows")]
+public static class LocalPostgresBuilderExtensions
+{
+    public const string BinDirectoryKey = "Infrastructure:PostgresBinDirectory";
+    private const string ServiceAccount = "postgres";
+
+    /// <summary>
+    /// PostgreSQL from the machine's packages: initdb on first use in <paramref name="dataRoot"/>, loopback only,
+    /// port allocated by Aspire, password generated like Aspire's container gets it.
+    /// </summary>
+    public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
+        this IDistributedApplicationBuilder builder, string name, string dataRoot)
+    {
+        var binDirectory = FindBinDirectory(builder.Configuration[BinDirectoryKey]);
+        var launcher = ServiceAccountLauncher.For(Path.Combine(binDirectory, "postgres"), ServiceAccount);
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password");
+        var server = new LocalPostgresServerResource(name, launcher.Command, dataRoot, password);
+
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server, (_, cancellationToken) =>
+            InitializeClusterAsync(server, launcher, binDirectory, cancellationToken));
+        builder.Eventing.Subscribe<ResourceReadyEvent>(server, (@event, cancellationToken) =>
+            CreateDatabasesAsync(server, @event.Services.GetRequiredService<ResourceNotificationService>(), cancellationToken));
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey, _ => new PostgresHealthCheck(server), HealthStatus.Unhealthy, tags: null));
+
+        return builder.AddResource(server)
+            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                foreach (var argument in launcher.PrefixArguments)
+                {
+                    context.Args.Add(argument);
+                }
+
+                context.Args.Add("-D");
+                context.Args.Add(server.ClusterDirectory);
+                context.Args.Add("-k");
+                context.Args.Add(server.SocketDirectory);
+                context.Args.Add("-c");
+                context.Args.Add("listen_addresses=127.0.0.1,::1");
+                context.Args.Add("-p");
+                context.Args.Add(server.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+            })
+            .WithHealthCheck(healthCheckKey)
+            .WithIconName("DatabaseStack");
+    }
+
+    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(
+        this IResourceBuilder<LocalPostgresServerResource> server, string name)
+    {
+        var database = new LocalPostgresDatabaseResource(name, name, server.Resource);
+        server.Resource.AddDatabase(database);
+
+        var healthCheckKey = $"{name}_check";
+        server.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey, _ => new PostgresHealthCheck(database), HealthStatus.Unhealthy, tags: null));
+
+        // Not a process of its own: it waits until the server is ready and has created it (CreateDatabasesAsync).
+        return server.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [],
+            })
+            .WithParentRelationship(server)
+            .WithHealthCheck(healthCheckKey)
+            .WithIconName("Database");
+    }
+
+    private static string FindBinDirectory(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return File.Exists(Path.Combine(configured, "postgres"))
+                ? configured
+                : throw new InfrastructureConfigurationException($"{BinDirectoryKey} = '{configured}' holds no 'postgres' binary.");
+        }
+
+        // Debian keeps the server binaries off PATH, one folder per major version: take the newest.
+        const string debianRoot = "/usr/lib/postgresql";
+        var debian = Directory.Exists(debianRoot)
+            ? Directory.GetDirectories(debianRoot)
+                .Select(directory => (Major: int.TryParse(Path.GetFileName(directory), out var major) ? major : -1, Bin: Path.Combine(directory, "bin")))
+                .Where(candidate => candidate.Major > 0 && File.Exists(Path.Combine(candidate.Bin, "postgres")))
+                .OrderByDescending(candidate => candidate.Major)
+                .Select(candidate => candidate.Bin)
+                .FirstOrDefault()
+            : null;
+        var onPath = LocalProcess.FindOnPath("postgres") is { } binary ? Path.GetDirectoryName(binary) : null;
+
+        return debian ?? onPath ?? throw new InfrastructureConfigurationException(
+            "local mode needs the PostgreSQL server, which was not found (looked in /usr/lib/postgresql/*/bin and on PATH). " +
+            "Install Debian's package: apt-get install postgresql (or set " + BinDirectoryKey + ").");
+    }
+
+    private static async Task InitializeClusterAsync(
+        LocalPostgresServerResource server, ServiceAccountLauncher launcher, string binDirectory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(server.SocketDirectory);
+        if (!File.Exists(Path.Combine(server.ClusterDirectory, "PG_VERSION")))
+        {
+            // initdb refuses a non-empty directory: a half-made cluster from an interrupted first run goes.
+            if (Directory.Exists(server.ClusterDirectory))
+            {
+                Directory.Delete(server.ClusterDirectory, recursive: true);
+            }
+
+            Directory.CreateDirectory(server.ClusterDirectory);
+            var passwordFile = Path.Combine(server.SocketDirectory, "initdb-password");
+            await File.WriteAllTextAsync(passwordFile, await server.PasswordParameter.GetValueAsync(cancellationToken), cancellationToken);
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            try
+            {
+                await launcher.GiveOwnershipAsync(server.WorkingDirectory, cancellationToken);
+                var (command, arguments) = launcher.Wrap(Path.Combine(binDirectory, "initdb"),
+                [
+                    "-D", server.ClusterDirectory, "-U", LocalPostgresServerResource.UserName, $"--pwfile={passwordFile}",
+                    "--auth-host=scram-sha-256", "--auth-local=peer", "--encoding=UTF8", "--locale=C.UTF-8",
+                ]);
+                await LocalProcess.RunAsync(command, arguments, cancellationToken);
+            }
+            finally
+            {
+                File.Delete(passwordFile);
+            }
+        }
+
+        await launcher.GiveOwnershipAsync(server.WorkingDirectory, cancellationToken);
+    }
+
+    private static async Task CreateDatabasesAsync(
+        LocalPostgresServerResource server, ResourceNotificationService notifications, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(await server.ConnectionStringExpression.GetValueAsync(cancellationToken));
+        await connection.OpenAsync(cancellationToken);
+        foreach (var database in server.Databases)
+        {
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+            exists.Parameters.AddWithValue("name", database.DatabaseName);
+            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                var quoted = "\"" + database.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            // Running is what lets Aspire start the database's health check, and so release its dependents.
+            await notifications.PublishUpdateAsync(database, snapshot => snapshot with
+            {
+                State = KnownResourceStates.Running,
+                StartTimeStamp = DateTime.UtcNow,
+            });
+        }
+    }
+}
+
+/// <summary>Healthy when a connection opens and answers <c>SELECT 1</c>.</summary>
+internal sealed class PostgresHealthCheck(IResourceWithConnectionString resource) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, exception.Message);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Blog.PostService.Posts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Blog.PostService.Infrastructure;
+
+internal sealed class PostEntityConfiguration : IEntityTypeConfiguration<Post>
+{
+    public const int MaxTitleLength = 200;
+    public const int MaxAuthorIdLength = 450;
+
+    public void Configure(EntityTypeBuilder<Post> post)
+    {
+        post.ToTable("posts");
+        post.HasKey(p => p.Id);
+        post.Property(p => p.AuthorId).HasMaxLength(MaxAuthorIdLength);
+        post.Property(p => p.Title).HasMaxLength(MaxTitleLength);
+        post.Property(p => p.Status).HasConversion<string>().HasMaxLength(16);
+        post.Property(p => p.Version).IsRowVersion();
+
+        // The public list (published, newest first) and "my posts" are the hot queries.
+        post.HasIndex(p => new { p.Status, p.PublishedAt, p.Id });
+        post.HasIndex(p => new { p.AuthorId, p.CreatedAt });
+        post.HasIndex(p => p.Tags).HasMethod("gin");
+    }
+}

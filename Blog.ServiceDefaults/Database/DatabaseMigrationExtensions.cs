@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Blog.ServiceDefaults.Database;
+
+public static class DatabaseMigrationExtensions
+{
+    /// <summary>
+    /// Applies <typeparamref name="TContext"/>'s EF Core migrations at start-up in the background, then runs the
+    /// registered <see cref="IDatabaseSeeder{TContext}"/>s. A health check named "<c>{TContext}-migrations</c>" stays
+    /// unhealthy until both are done, so the AppHost's WaitFor holds dependents back until the schema exists.
+    /// </summary>
+    public static IServiceCollection AddDatabaseMigration<TContext>(this IServiceCollection services)
+        where TContext : DbContext
+    {
+        services.AddSingleton<DatabaseMigrationStatus<TContext>>();
+        services.AddHostedService<DatabaseMigrationService<TContext>>();
+        services.AddHealthChecks().AddCheck<DatabaseMigrationHealthCheck<TContext>>($"{typeof(TContext).Name}-migrations");
+        return services;
+    }
+
+    public static IServiceCollection AddDatabaseSeeder<TContext, TSeeder>(this IServiceCollection services)
+        where TContext : DbContext
+        where TSeeder : class, IDatabaseSeeder<TContext>
+        => services.AddScoped<IDatabaseSeeder<TContext>, TSeeder>();
+}
+
+/// <summary>Fills a freshly migrated database; must be idempotent (it runs at every start).</summary>
+public interface IDatabaseSeeder<in TContext> where TContext : DbContext
+{
+    Task SeedAsync(TContext context, CancellationToken cancellationToken);
+}
+
+public sealed class DatabaseMigrationStatus<TContext> where TContext : DbContext
+{
+    private volatile string? _lastError = "not started";
+
+    public bool IsComplete => _lastError is null;
+
+    public string? LastError => _lastError;
+
+    internal void Completed() => _lastError = null;
+
+    internal void Failed(string error) => _lastError = error;
+}
+
+internal sealed class DatabaseMigrationHealthCheck<TContext>(DatabaseMigrationStatus<TContext> status) : IHealthCheck
+    where TContext : DbContext
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        => Task.FromResult(status.IsComplete
+            ? HealthCheckResult.Healthy("migrations applied")
+            : HealthCheckResult.Unhealthy($"migrations pending: {status.LastError}"));
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Blog.ServiceDefaults.Database;
+
+/// <summary>
+/// Migrates and seeds in the background so the service answers /health (unhealthy) meanwhile; retries with a
+/// growing delay while the database is not reachable yet, since a service may start before PostgreSQL accepts.
+/// </summary>
+internal sealed partial class DatabaseMigrationService<TContext>(
+    IServiceProvider services,
+    DatabaseMigrationStatus<TContext> status,
+    ILogger<DatabaseMigrationService<TContext>> logger) : BackgroundService
+    where TContext : DbContext
+{
+    private static readonly ActivitySource ActivitySource = new("Blog.Migrations");
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var activity = ActivitySource.StartActivity($"Migrate {typeof(TContext).Name}");
+            try
+            {
+                await MigrateAndSeedAsync(stoppingToken);
+                status.Completed();
+                LogMigrated(typeof(TContext).Name);
+                return;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                activity?.AddException(exception);
+                status.Failed(exception.Message);
+                LogMigrationFailed(exception, typeof(TContext).Name, delay);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+        }
+    }
+
+    private async Task MigrateAndSeedAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<TContext>();
+        var strategy = context.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
+        {
+            await context.Database.MigrateAsync(cancellationToken);
+            foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder<TContext>>())
+            {
+                await seeder.SeedAsync(context, cancellationToken);
+            }
+        });
+    }
+
+    [LoggerMessage(LogLevel.Information, "Database of {Context} migrated and seeded")]
+    private partial void LogMigrated(string context);
+
+    [LoggerMessage(LogLevel.Warning, "Migrating the database of {Context} failed; retrying in {Delay}")]
+    private partial void LogMigrationFailed(Exception exception, string context, TimeSpan delay);
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using Aspire.Hosting.Postgres;
+using Blog.AppHost.Infrastructure;
+
+namespace Blog.Tests.AppHost;
+
+/// <summary>The one setting that chooses how PostgreSQL and Redis run.</summary>
+public sealed class InfrastructureModeTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData(null, InfrastructureMode.Auto)]
+    [InlineData("", InfrastructureMode.Auto)]
+    [InlineData("auto", InfrastructureMode.Auto)]
+    [InlineData("Containers", InfrastructureMode.Containers)]
+    [InlineData(" LOCAL ", InfrastructureMode.Local)]
+    public void Valid_values_parse(string? value, InfrastructureMode expected)
+        => Assert.Equal(expected, InfrastructureModeSetting.Parse(value));
+
+    [Theory]
+    [InlineData("docker")]
+    [InlineData("1")]
+    [InlineData("local,containers")]
+    public void Invalid_values_name_the_valid_ones(string value)
+    {
+        var exception = Assert.Throws<InfrastructureConfigurationException>(() => InfrastructureModeSetting.Parse(value));
+
+        Assert.Contains($"'{value}'", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("auto | containers | local", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppHost_with_a_bad_mode_stops_at_once_with_a_message_and_no_stack_trace()
+    {
+        var (exitCode, error) = await RunAppHostAsync(["--Infrastructure:Mode=bogus"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("'bogus' is not a valid value for Infrastructure:Mode. Valid values: auto | containers | local.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppHost_in_local_mode_without_redis_server_names_the_package_to_install()
+    {
+        // An empty PATH hides redis-server; PostgreSQL is found in Debian's own folder first.
+        var (exitCode, error) = await RunAppHostAsync(["--Infrastructure:Mode=local"], path: "/nonexistent");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("apt-get install redis-server", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppHost_in_local_mode_with_a_wrong_postgres_folder_says_so()
+    {
+        var (exitCode, error) = await RunAppHostAsync(["--Infrastructure:Mode=local", "--Infrastructure:PostgresBinDirectory=/nonexistent"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Infrastructure:PostgresBinDirectory = '/nonexistent' holds no 'postgres' binary", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Container_mode_builds_the_idiomatic_container_model()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
+            ["--Infrastructure:Mode=containers"], timeout.Token);
+        var resources = builder.Resources.ToDictionary(resource => resource.Name);
+
+        var postgres = Assert.IsType<PostgresServerResource>(resources["postgres"]);
+        Assert.True(postgres.TryGetContainerImageName(out var postgresImage));
+        Assert.Contains("postgres", postgresImage, StringComparison.Ordinal);
+        Assert.Contains(postgres.Annotations.OfType<ContainerMountAnnotation>(), mount => mount.Type == ContainerMountType.Volume);
+
+        var redis = Assert.IsType<RedisResource>(resources["redis"]);
+        Assert.True(redis.TryGetContainerImageName(out var redisImage));
+        Assert.Contains("redis", redisImage, StringComparison.Ordinal);
+
+        Assert.Same(postgres, Assert.IsType<PostgresDatabaseResource>(resources["usersdb"]).Parent);
+        Assert.Same(postgres, Assert.IsType<PostgresDatabaseResource>(resources["postsdb"]).Parent);
+
+        // A reference to a database may also be recorded as one to its server; only the server is optional here.
+        Assert.Equal(["redis", "usersdb"], ReferencesOf(resources["userservice"]).Except(["postgres"]));
+        Assert.Equal(["postsdb", "redis", "userservice"], ReferencesOf(resources["postservice"]).Except(["postgres"]));
+        Assert.Equal(["redis", "usersdb"], WaitsOf(resources["userservice"]));
+        Assert.Equal(["postsdb", "redis", "userservice"], WaitsOf(resources["postservice"]));
+    }
+
+    private static string[] ReferencesOf(IResource resource)
+        => resource.Annotations.OfType<ResourceRelationshipAnnotation>()
+            .Where(relationship => relationship.Type == "Reference")
+            .Select(relationship => relationship.Resource.Name)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    private static string[] WaitsOf(IResource resource)
+        => resource.Annotations.OfType<WaitAnnotation>()
+            .Select(wait => wait.Resource.Name)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    /// <summary>Runs the built AppHost as a user would, up to the point where it reads its settings.</summary>
+    private static async Task<(int ExitCode, string Error)> RunAppHostAsync(string[] arguments, string? path = null)
+    {
+        var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Blog.AppHost.dll"));
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        if (path is not null)
+        {
+            startInfo.Environment["PATH"] = path;
+        }
+
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("dotnet did not start");
+        using var timeout = new CancellationTokenSource(Timeout);
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The AppHost did not stop by itself: {await output}");
+        }
+
+        return (process.ExitCode, await error + await output);
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Blog.Tests.Fixtures;
+
+/// <summary>
+/// One running AppHost for the whole test run, in local mode on a throw-away PostgreSQL cluster that is removed
+/// afterwards. Every wait is bounded.
+/// </summary>
+public sealed class BlogAppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    public static readonly string[] ResourceNames = ["postgres", "usersdb", "postsdb", "redis", "userservice", "postservice"];
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"blog-tests-{Guid.NewGuid():N}");
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The application has not started.");
+
+    public string DataDirectory => _dataDirectory;
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
+            ["--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={_dataDirectory}"],
+            timeout.Token);
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning));
+
+        _app = await builder.BuildAsync(timeout.Token);
+        if (Environment.GetEnvironmentVariable("BLOG_TEST_TRACE") is { } traceFile)
+        {
+            _ = Task.Run(async () =>
+            {
+                await foreach (var update in _app.ResourceNotifications.WatchAsync())
+                {
+                    await File.AppendAllTextAsync(traceFile, $"{DateTime.Now:HH:mm:ss.fff} {update.ResourceId} {update.Snapshot.State?.Text} {update.Snapshot.HealthStatus} {string.Join(';', update.Snapshot.HealthReports.Select(r => r.Name + "=" + r.Status + ":" + r.Description + r.ExceptionText))}\n");
+                }
+            });
+        }
+        await _app.StartAsync(timeout.Token);
+        foreach (var name in ResourceNames)
+        {
+            await WaitHealthyAsync(name, timeout.Token);
+        }
+    }
+
+    public async Task WaitHealthyAsync(string resourceName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Resource '{resourceName}' did not become healthy in time. States: {await DescribeStatesAsync()}");
+        }
+    }
+
+    public HttpClient CreateHttpClient(string resourceName) => App.CreateHttpClient(resourceName, "http");
+
+    /// <summary>The environment a running resource was started with (its first replica's).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> GetEnvironmentAsync(string resourceName)
+    {
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        var update = await App.ResourceNotifications.WaitForResourceAsync(
+            resourceName, update => update.Snapshot.EnvironmentVariables.Any(variable => variable.IsFromSpec), timeout.Token);
+        return update.Snapshot.EnvironmentVariables
+            .Where(variable => variable.IsFromSpec)
+            .ToDictionary(variable => variable.Name, variable => variable.Value ?? "");
+    }
+
+    private async Task<string> DescribeStatesAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var states = new Dictionary<string, string>();
+        try
+        {
+            await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
+            {
+                states[update.ResourceId] = $"{update.Snapshot.State?.Text}/{update.Snapshot.HealthStatus}";
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return string.Join(", ", states.Select(state => $"{state.Key}={state.Value}"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BlogAppCollection : ICollectionFixture<BlogAppFixture>
+{
+    public const string Name = "Blog application";
+}

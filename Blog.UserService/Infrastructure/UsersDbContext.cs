@@ -1,0 +1,9 @@
+using Blog.UserService.Users;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Blog.UserService.Infrastructure;
+
+/// <summary>Users, roles (ASP.NET Core Identity) and OpenIddict's applications, scopes, authorizations and tokens.</summary>
+public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : IdentityDbContext<BlogUser, IdentityRole, string>(options);

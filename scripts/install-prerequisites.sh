@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what Blog needs beyond the .NET SDK, from Debian's packages: the PostgreSQL server and redis-server
+# (local infrastructure mode). Sourced by ./run.sh and ./test.sh; does nothing when everything is there.
+set -euo pipefail
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v setpriv >/dev/null || missing+=(util-linux)
+
+if ! command -v dotnet >/dev/null; then
+  echo "Blog needs the .NET 10 SDK (see global.json): https://dot.net/download" >&2
+  exit 1
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "Blog's local infrastructure mode needs: ${missing[*]}." >&2
+    echo "Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}), or run with a container runtime (Infrastructure:Mode=containers)." >&2
+    exit 1
+  fi
+  echo "Installing ${missing[*]} from Debian's packages..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
