@@ -1,3 +1,4 @@
+using Blog.AppHost.Identity;
 using Blog.AppHost.Infrastructure;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -14,15 +15,25 @@ catch (InfrastructureConfigurationException exception)
     return 2;
 }
 
+var identity = IdentityParameters.Add(builder);
+
 var userService = builder.AddProject<Projects.Blog_UserService>("userservice")
     .WithReference(infrastructure.UsersDatabase).WaitFor(infrastructure.UsersDatabase)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
+    .WithEnvironment("AuthorizationServer__Issuer", IdentityParameters.Issuer)
+    .WithEnvironment("AuthorizationServer__SigningKey", identity.SigningKey)
+    .WithEnvironment("AuthorizationServer__EncryptionKey", identity.EncryptionKey)
+    .WithEnvironment("AuthorizationServer__PostServiceClientSecret", identity.PostServiceClientSecret)
+    .WithEnvironment("AuthorizationServer__Admin__UserName", identity.AdminUserName)
+    .WithEnvironment("AuthorizationServer__Admin__Password", identity.AdminPassword)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Blog_PostService>("postservice")
     .WithReference(infrastructure.PostsDatabase).WaitFor(infrastructure.PostsDatabase)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithReference(userService).WaitFor(userService)
+    .WithEnvironment("Authentication__Issuer", IdentityParameters.Issuer)
+    .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
     .WithHttpHealthCheck("/health");
 
 await builder.Build().RunAsync();

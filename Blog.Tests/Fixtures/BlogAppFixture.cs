@@ -74,6 +74,59 @@ public sealed class BlogAppFixture : IAsyncLifetime
             .ToDictionary(variable => variable.Name, variable => variable.Value ?? "");
     }
 
+    /// <summary>A service instance's own address (not the proxy's): its first ASPNETCORE_URLS entry.</summary>
+    public async Task<Uri> GetDirectAddressAsync(string resourceName)
+    {
+        var environment = await GetEnvironmentAsync(resourceName);
+        return new Uri(environment["ASPNETCORE_URLS"].Split(';')[0]);
+    }
+
+    /// <summary>The value the AppHost resolved for a parameter (generated secrets included).</summary>
+    public async Task<string> GetParameterValueAsync(string name)
+    {
+        var parameter = App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>()
+            .Single(resource => resource.Name == name);
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        return await parameter.GetValueAsync(timeout.Token) ?? throw new InvalidOperationException($"parameter {name} has no value");
+    }
+
+    /// <summary>The ids of a resource's running instances (one per replica), e.g. "postservice-abcdefgh".</summary>
+    public async Task<IReadOnlyList<string>> GetInstanceIdsAsync(string resourceName)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var ids = new HashSet<string>();
+        try
+        {
+            await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
+            {
+                if (update.Resource.Name == resourceName)
+                {
+                    ids.Add(update.ResourceId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // WatchAsync replays the current state and then waits for changes: the timeout ends the replay.
+        }
+
+        return [.. ids.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Runs a resource command ("stop", "start", "restart") on one instance and, unless stopping, waits healthy.</summary>
+    public async Task ExecuteCommandAsync(string instanceId, string resourceName, string command, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        var result = await App.Services.GetRequiredService<ResourceCommandService>()
+            .ExecuteCommandAsync(instanceId, command, cancellation.Token);
+        Assert.True(result.Success, $"{command} {instanceId}: {result.Message}");
+        if (command != KnownResourceCommands.StopCommand)
+        {
+            await WaitHealthyAsync(resourceName, cancellation.Token);
+        }
+    }
+
     private async Task<string> DescribeStatesAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -1,6 +1,7 @@
-using Microsoft.EntityFrameworkCore;
 using Blog.ServiceDefaults.Database;
+using Blog.UserService.Authorization;
 using Blog.UserService.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -11,6 +12,8 @@ internal static class UserServiceExtensions
         builder.AddNpgsqlDbContext<UsersDbContext>("usersdb", configureDbContextOptions: options => options.UseOpenIddict());
         builder.Services.AddDatabaseMigration<UsersDbContext>();
         builder.AddRedisClient("redis");
+
+        builder.AddBlogAuthorizationServer();
 
         builder.Services.AddOpenApi();
     }

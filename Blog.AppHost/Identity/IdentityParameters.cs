@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+using Aspire.Hosting.Publishing;
+
+namespace Blog.AppHost.Identity;
+
+/// <summary>
+/// The secrets the two services share or the user service alone holds. None is a literal in source: each is an
+/// Aspire parameter marked secret, generated for local development on first run and persisted in the AppHost's
+/// user secrets (so a token signed before a restart still verifies after it), or supplied as Parameters:NAME.
+/// </summary>
+public sealed record IdentityParameters(
+    IResourceBuilder<ParameterResource> SigningKey,
+    IResourceBuilder<ParameterResource> EncryptionKey,
+    IResourceBuilder<ParameterResource> PostServiceClientSecret,
+    IResourceBuilder<ParameterResource> AdminUserName,
+    IResourceBuilder<ParameterResource> AdminPassword)
+{
+    /// <summary>
+    /// The issuer both sides pin. It is the user service's service-discovery name, so the post service resolves the
+    /// discovery document and the introspection endpoint it names through Aspire service discovery.
+    /// </summary>
+    public const string Issuer = "http://userservice/";
+
+    public static IdentityParameters Add(IDistributedApplicationBuilder builder) => new(
+        builder.AddParameter("token-signing-key", new RsaPrivateKeyParameterDefault(), secret: true, persist: true),
+        builder.AddParameter("token-encryption-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true),
+        builder.AddParameter("post-service-client-secret", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true),
+        builder.AddParameter("admin-username", "admin"),
+        builder.AddParameter("admin-password",
+            new GenerateParameterDefault { MinLength = 20, MinLower = 2, MinUpper = 2, MinNumeric = 2, MinSpecial = 2 },
+            secret: true, persist: true));
+}
+
+/// <summary>A fresh RSA-2048 private key, PKCS#8 DER in base64 (one line, so it fits a user-secrets value).</summary>
+public sealed class RsaPrivateKeyParameterDefault : ParameterDefault
+{
+    public override string GetDefaultValue()
+    {
+        using var rsa = RSA.Create(2048);
+        return Convert.ToBase64String(rsa.ExportPkcs8PrivateKey());
+    }
+
+    public override void WriteToManifest(ManifestPublishingContext context)
+        => throw new NotSupportedException("Supply token-signing-key as a parameter value when publishing.");
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Blog.Tests.Fixtures;
+
+/// <summary>A person's account as the tests create it.</summary>
+public sealed record TestUser(string Id, string UserName, string Password);
+
+/// <summary>The token endpoint's answer (RFC 6749 section 5.1) or error (5.2).</summary>
+public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body)
+{
+    public string AccessToken => Body.GetProperty("access_token").GetString()!;
+
+    public string? RefreshToken => Body.TryGetProperty("refresh_token", out var token) ? token.GetString() : null;
+
+    public string? Error => Body.TryGetProperty("error", out var error) ? error.GetString() : null;
+}
+
+/// <summary>Talks OAuth 2 and the account API to the running user service, as the clients of Blog do.</summary>
+public sealed class IdentityClient(BlogAppFixture fixture)
+{
+    public const string PeopleScopes = "openid profile roles offline_access posts";
+
+    public HttpClient UserService { get; } = fixture.CreateHttpClient("userservice");
+
+    public static string NewUserName() => $"user-{Guid.NewGuid():N}"[..21];
+
+    public static string NewPassword() => $"Pw-{Guid.NewGuid():N}!A1";
+
+    public async Task<TestUser> RegisterAsync(CancellationToken cancellationToken)
+    {
+        var userName = NewUserName();
+        var password = NewPassword();
+        using var response = await UserService.PostAsJsonAsync("/api/account/register",
+            new { userName, email = $"{userName}@example.test", password }, cancellationToken);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        return new TestUser(body.GetProperty("id").GetString()!, userName, password);
+    }
+
+    public Task<TokenResponse> PasswordGrantAsync(string userName, string password, CancellationToken cancellationToken, string scope = PeopleScopes)
+        => RequestTokenAsync(new()
+        {
+            ["grant_type"] = "password",
+            ["client_id"] = "blog-client",
+            ["username"] = userName,
+            ["password"] = password,
+            ["scope"] = scope,
+        }, cancellationToken);
+
+    public async Task<string> GetAccessTokenAsync(TestUser user, CancellationToken cancellationToken)
+    {
+        var token = await PasswordGrantAsync(user.UserName, user.Password, cancellationToken);
+        Assert.True(token.Status == HttpStatusCode.OK, $"password grant failed: {token.Body}");
+        return token.AccessToken;
+    }
+
+    public Task<TokenResponse> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
+        => RequestTokenAsync(new()
+        {
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = "blog-client",
+            ["refresh_token"] = refreshToken,
+        }, cancellationToken);
+
+    public async Task<TokenResponse> ClientCredentialsAsync(string? secret, CancellationToken cancellationToken)
+        => await RequestTokenAsync(new()
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "post-service",
+            ["client_secret"] = secret ?? await fixture.GetParameterValueAsync("post-service-client-secret"),
+            ["scope"] = "users.read",
+        }, cancellationToken);
+
+    public async Task<TestUser> GetAdminAsync()
+        => new("", await fixture.GetParameterValueAsync("admin-username"), await fixture.GetParameterValueAsync("admin-password"));
+
+    /// <summary>Introspects as the post service does (RFC 7662).</summary>
+    public async Task<JsonElement> IntrospectAsync(string token, CancellationToken cancellationToken)
+    {
+        using var response = await UserService.PostAsync("/connect/introspect", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["client_id"] = "post-service",
+            ["client_secret"] = await fixture.GetParameterValueAsync("post-service-client-secret"),
+            ["token"] = token,
+        }), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
+    /// <summary>Revokes as the public client does (RFC 7009).</summary>
+    public async Task RevokeAsync(string token, CancellationToken cancellationToken)
+    {
+        using var response = await UserService.PostAsync("/connect/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["client_id"] = "blog-client",
+            ["token"] = token,
+        }), cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public static HttpRequestMessage Authorized(HttpMethod method, string uri, string accessToken, object? json = null)
+    {
+        var request = new HttpRequestMessage(method, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        if (json is not null)
+        {
+            request.Content = JsonContent.Create(json);
+        }
+
+        return request;
+    }
+
+    private async Task<TokenResponse> RequestTokenAsync(Dictionary<string, string> form, CancellationToken cancellationToken)
+    {
+        using var response = await UserService.PostAsync("/connect/token", new FormUrlEncodedContent(form), cancellationToken);
+        return new TokenResponse(response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken));
+    }
+}

@@ -1,0 +1,25 @@
+using Blog.Tests.Fixtures;
+
+namespace Blog.Tests.UserService;
+
+/// <summary>Keys come from configuration: a token issued before a restart of the user service is valid after it.</summary>
+[Collection(BlogAppCollection.Name)]
+public sealed class RestartTests(BlogAppFixture fixture)
+{
+    private readonly IdentityClient _identity = new(fixture);
+
+    [Fact]
+    public async Task Token_survives_a_user_service_restart()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var user = await _identity.RegisterAsync(timeout.Token);
+        var token = await _identity.GetAccessTokenAsync(user, timeout.Token);
+        var instance = Assert.Single(await fixture.GetInstanceIdsAsync("userservice"));
+
+        await fixture.ExecuteCommandAsync(instance, "userservice", "restart", TimeSpan.FromMinutes(2));
+
+        var introspected = await _identity.IntrospectAsync(token, timeout.Token);
+        Assert.True(introspected.GetProperty("active").GetBoolean());
+        Assert.Equal(user.Id, introspected.GetProperty("sub").GetString());
+    }
+}

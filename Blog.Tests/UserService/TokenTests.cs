@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Blog.Tests.Fixtures;
+
+namespace Blog.Tests.UserService;
+
+/// <summary>The OAuth 2 server: grants, introspection, revocation, and what tokens carry.</summary>
+[Collection(BlogAppCollection.Name)]
+public sealed class TokenTests(BlogAppFixture fixture)
+{
+    private readonly IdentityClient _identity = new(fixture);
+
+    [Fact]
+    public async Task Register_then_password_grant_then_me()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var user = await _identity.RegisterAsync(timeout.Token);
+
+        var token = await _identity.GetAccessTokenAsync(user, timeout.Token);
+        using var response = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/account/me", token), timeout.Token);
+
+        response.EnsureSuccessStatusCode();
+        var me = await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+        Assert.Equal(user.Id, me.GetProperty("id").GetString());
+        Assert.Equal(user.UserName, me.GetProperty("userName").GetString());
+        Assert.Equal($"{user.UserName}@example.test", me.GetProperty("email").GetString());
+        Assert.Equal(["author"], me.GetProperty("roles").EnumerateArray().Select(role => role.GetString()));
+    }
+
+    [Fact]
+    public async Task Introspection_tells_the_post_service_who_the_token_is_for_until_it_is_revoked()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var user = await _identity.RegisterAsync(timeout.Token);
+        var token = await _identity.GetAccessTokenAsync(user, timeout.Token);
+
+        var active = await _identity.IntrospectAsync(token, timeout.Token);
+        Assert.True(active.GetProperty("active").GetBoolean());
+        Assert.Equal(user.Id, active.GetProperty("sub").GetString());
+        Assert.Equal(user.UserName, active.GetProperty("name").GetString());
+        Assert.Equal("author", active.GetProperty("role").GetString());
+        Assert.Equal("http://userservice/", active.GetProperty("iss").GetString());
+        Assert.Contains("post-service", Audiences(active));
+        Assert.Contains("posts", active.GetProperty("scope").GetString()!.Split(' '));
+        var expiresIn = DateTimeOffset.FromUnixTimeSeconds(active.GetProperty("exp").GetInt64()) - DateTimeOffset.UtcNow;
+        Assert.InRange(expiresIn, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.5)); // default lifetime: 15 min
+
+        await _identity.RevokeAsync(token, timeout.Token);
+
+        var revoked = await _identity.IntrospectAsync(token, timeout.Token);
+        Assert.False(revoked.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Refresh_works_and_stops_working_once_the_user_is_locked()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var user = await _identity.RegisterAsync(timeout.Token);
+        var first = await _identity.PasswordGrantAsync(user.UserName, user.Password, timeout.Token);
+        Assert.NotNull(first.RefreshToken);
+
+        var refreshed = await _identity.RefreshAsync(first.RefreshToken!, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, refreshed.Status);
+        Assert.NotEqual(first.AccessToken, refreshed.AccessToken);
+
+        var admin = await _identity.GetAdminAsync();
+        var adminToken = await _identity.GetAccessTokenAsync(admin, timeout.Token);
+        using (var locked = await _identity.UserService.SendAsync(
+            IdentityClient.Authorized(HttpMethod.Post, $"/api/admin/users/{user.Id}/lock", adminToken), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, locked.StatusCode);
+        }
+
+        var afterLock = await _identity.RefreshAsync(refreshed.RefreshToken!, timeout.Token);
+        Assert.Equal(HttpStatusCode.BadRequest, afterLock.Status);
+        Assert.Equal("invalid_grant", afterLock.Error);
+        Assert.False((await _identity.IntrospectAsync(refreshed.AccessToken, timeout.Token)).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Client_credentials_work_for_the_post_service_and_fail_with_a_wrong_secret()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+
+        var granted = await _identity.ClientCredentialsAsync(secret: null, timeout.Token);
+        var refused = await _identity.ClientCredentialsAsync("not-the-secret", timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, granted.Status);
+        var introspected = await _identity.IntrospectAsync(granted.AccessToken, timeout.Token);
+        Assert.True(introspected.GetProperty("active").GetBoolean());
+        Assert.Equal("post-service", introspected.GetProperty("sub").GetString());
+        Assert.Equal("post-service", introspected.GetProperty("client_id").GetString());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        Assert.Equal("invalid_client", refused.Error);
+    }
+
+    [Fact]
+    public async Task Service_api_answers_a_users_read_token_and_refuses_a_persons_token()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var user = await _identity.RegisterAsync(timeout.Token);
+        var serviceToken = (await _identity.ClientCredentialsAsync(secret: null, timeout.Token)).AccessToken;
+        var personToken = await _identity.GetAccessTokenAsync(user, timeout.Token);
+
+        using var profile = await _identity.UserService.SendAsync(
+            IdentityClient.Authorized(HttpMethod.Get, $"/api/users/{user.Id}", serviceToken), timeout.Token);
+        using var lookup = await _identity.UserService.SendAsync(
+            IdentityClient.Authorized(HttpMethod.Post, "/api/users/lookup", serviceToken, new { ids = new[] { user.Id, "no-such-id" } }), timeout.Token);
+        using var refused = await _identity.UserService.SendAsync(
+            IdentityClient.Authorized(HttpMethod.Get, $"/api/users/{user.Id}", personToken), timeout.Token);
+
+        Assert.Equal(user.UserName, (await profile.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("displayName").GetString());
+        var found = await lookup.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+        Assert.Equal([user.Id], found.EnumerateArray().Select(item => item.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Password_change_revokes_every_token_of_the_user()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var user = await _identity.RegisterAsync(timeout.Token);
+        var token = await _identity.GetAccessTokenAsync(user, timeout.Token);
+        var other = await _identity.GetAccessTokenAsync(user, timeout.Token);
+
+        using var changed = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Post, "/api/account/password", token,
+            new { currentPassword = user.Password, newPassword = IdentityClient.NewPassword() }), timeout.Token);
+
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        Assert.False((await _identity.IntrospectAsync(token, timeout.Token)).GetProperty("active").GetBoolean());
+        Assert.False((await _identity.IntrospectAsync(other, timeout.Token)).GetProperty("active").GetBoolean());
+    }
+
+    private static IEnumerable<string?> Audiences(JsonElement introspection)
+        => introspection.GetProperty("aud") is { ValueKind: JsonValueKind.Array } array
+            ? array.EnumerateArray().Select(audience => audience.GetString())
+            : [introspection.GetProperty("aud").GetString()];
+}

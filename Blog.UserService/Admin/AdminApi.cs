@@ -1,0 +1,132 @@
+using Blog.UserService.Accounts;
+using Blog.UserService.Authorization;
+using Blog.UserService.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Blog.UserService.Admin;
+
+/// <summary>User administration, for the role admin only. Every change that takes rights away revokes tokens.</summary>
+public static class AdminApi
+{
+    public const int MaxPageSize = 100;
+
+    public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/admin/users")
+            .WithTags("Admin")
+            .RequireAuthorization(AuthorizationServerExtensions.AdminPolicy);
+
+        api.MapGet("/", ListAsync).WithName("ListUsers").WithSummary("Users, by user name, paged");
+        api.MapGet("/{id}", GetAsync).WithName("GetUser").WithSummary("One user");
+        api.MapPut("/{id}/roles", SetRolesAsync).WithName("SetUserRoles").WithSummary("Replace a user's roles; revokes the user's tokens");
+        api.MapPost("/{id}/lock", LockAsync).WithName("LockUser").WithSummary("Lock a user out; revokes the user's tokens");
+        api.MapPost("/{id}/unlock", UnlockAsync).WithName("UnlockUser").WithSummary("Unlock a user");
+        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteUser").WithSummary("Delete a user; revokes the user's tokens");
+
+        return api;
+    }
+
+    private static async Task<Results<Ok<UserPage>, ValidationProblem>> ListAsync(
+        UserManager<BlogUser> users, CancellationToken cancellationToken, int page = 1, int pageSize = 20)
+    {
+        if (page < 1 || pageSize < 1 || pageSize > MaxPageSize)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [page < 1 ? "page" : "pageSize"] = [page < 1 ? "The page starts at 1." : $"The page size must be between 1 and {MaxPageSize}."],
+            });
+        }
+
+        var total = await users.Users.CountAsync(cancellationToken);
+        var pageOfUsers = await users.Users
+            .OrderBy(user => user.NormalizedUserName)
+            .Skip((page - 1) * pageSize)
+            .Take(pageSize)
+            .ToListAsync(cancellationToken);
+        var items = new List<AccountResponse>(pageOfUsers.Count);
+        foreach (var user in pageOfUsers)
+        {
+            items.Add(await users.ToResponseAsync(user));
+        }
+
+        return TypedResults.Ok(new UserPage(items, page, pageSize, total));
+    }
+
+    private static async Task<Results<Ok<AccountResponse>, NotFound>> GetAsync(string id, UserManager<BlogUser> users)
+        => await users.FindByIdAsync(id) is { } user ? TypedResults.Ok(await users.ToResponseAsync(user)) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<AccountResponse>, NotFound, ValidationProblem>> SetRolesAsync(
+        string id, SetRolesRequest request, UserManager<BlogUser> users, TokenRevocation revocation, CancellationToken cancellationToken)
+    {
+        var wanted = (request.Roles ?? []).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = wanted.Except(BlogRoles.All, StringComparer.Ordinal).ToList();
+        if (request.Roles is null || unknown.Count > 0)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["roles"] = [$"Roles must be a list of: {string.Join(", ", BlogRoles.All)}." + (unknown.Count > 0 ? $" Unknown: {string.Join(", ", unknown)}." : "")],
+            });
+        }
+
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var current = await users.GetRolesAsync(user);
+        EnsureSucceeded(await users.RemoveFromRolesAsync(user, current.Except(wanted)));
+        EnsureSucceeded(await users.AddToRolesAsync(user, wanted.Except(current)));
+        // Tokens carry roles: old ones would keep the old rights until they expire.
+        await revocation.RevokeAllAsync(user.Id, "roles changed", cancellationToken);
+        return TypedResults.Ok(await users.ToResponseAsync(user));
+    }
+
+    private static async Task<Results<NoContent, NotFound>> LockAsync(
+        string id, UserManager<BlogUser> users, TokenRevocation revocation, CancellationToken cancellationToken)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return TypedResults.NotFound();
+        }
+
+        EnsureSucceeded(await users.SetLockoutEnabledAsync(user, true));
+        EnsureSucceeded(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue));
+        await revocation.RevokeAllAsync(user.Id, "locked by an administrator", cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, NotFound>> UnlockAsync(string id, UserManager<BlogUser> users)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return TypedResults.NotFound();
+        }
+
+        EnsureSucceeded(await users.SetLockoutEndDateAsync(user, null));
+        EnsureSucceeded(await users.ResetAccessFailedCountAsync(user));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, NotFound>> DeleteAsync(
+        string id, UserManager<BlogUser> users, TokenRevocation revocation, CancellationToken cancellationToken)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await revocation.RevokeAllAsync(user.Id, "deleted", cancellationToken);
+        EnsureSucceeded(await users.DeleteAsync(user));
+        return TypedResults.NoContent();
+    }
+
+    private static void EnsureSucceeded(IdentityResult result)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(string.Join("; ", result.Errors.Select(error => error.Description)));
+        }
+    }
+}

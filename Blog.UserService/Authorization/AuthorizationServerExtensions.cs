@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using Blog.ServiceDefaults.Database;
+using Blog.UserService.Infrastructure;
+using Blog.UserService.Users;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Blog.UserService.Authorization;
+
+public static class AuthorizationServerExtensions
+{
+    public const string AdminPolicy = "admin";
+    public const string UserPolicy = "user";
+    public const string UsersReadPolicy = "users.read";
+
+    /// <summary>Identity (users, roles, lockout), the OpenIddict server, and local validation of its own tokens.</summary>
+    public static void AddBlogAuthorizationServer(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthorizationServerOptions>()
+            .BindConfiguration(AuthorizationServerOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthorizationServerOptions>, AuthorizationServerOptionsValidator>();
+        // Password policy and lockout: section "Identity" (IdentityOptions), defaults 5 failures -> 5 minutes.
+        builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Identity"));
+
+        builder.Services.AddIdentityCore<BlogUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Lockout.AllowedForNewUsers = true;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<UsersDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        var settings = builder.Configuration.GetSection(AuthorizationServerOptions.SectionName).Get<AuthorizationServerOptions>()
+            ?? new AuthorizationServerOptions();
+        var allowHttp = builder.Environment.IsDevelopment();
+
+        builder.Services.AddOpenIddict()
+            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<UsersDbContext>())
+            .AddServer(options =>
+            {
+                options.SetTokenEndpointUris("connect/token")
+                    .SetIntrospectionEndpointUris("connect/introspect")
+                    .SetRevocationEndpointUris("connect/revoke");
+
+                options.AllowPasswordFlow()
+                    .AllowRefreshTokenFlow()
+                    .AllowClientCredentialsFlow();
+
+                options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess,
+                    BlogScopes.Posts, BlogScopes.UsersRead);
+
+                if (settings.Issuer is not null)
+                {
+                    options.SetIssuer(settings.Issuer);
+                }
+
+                options.SetAccessTokenLifetime(settings.AccessTokenLifetime)
+                    .SetRefreshTokenLifetime(settings.RefreshTokenLifetime);
+
+                // Keys from configuration, never ephemeral: tokens issued before a restart stay valid after it.
+                if (!string.IsNullOrEmpty(settings.SigningKey))
+                {
+                    options.AddSigningKey(CreateSigningKey(settings.SigningKey));
+                }
+
+                if (!string.IsNullOrEmpty(settings.EncryptionKey))
+                {
+                    options.AddEncryptionKey(CreateEncryptionKey(settings.EncryptionKey));
+                }
+
+                var aspNetCore = options.UseAspNetCore().EnableTokenEndpointPassthrough();
+                if (allowHttp)
+                {
+                    // Local runs are plain http (no development certificate); production requires https.
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(options =>
+            {
+                // The user service's own APIs validate its own tokens in-process.
+                options.UseLocalServer();
+                options.UseAspNetCore();
+            });
+
+        builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => context.User.IsPerson()))
+            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(BlogRoles.Admin))
+            .AddPolicy(UsersReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => context.User.HasScope(BlogScopes.UsersRead)));
+
+        builder.Services.AddScoped<TokenRevocation>();
+        builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
+        builder.AddTokenEndpointRateLimiting();
+    }
+
+    internal static RsaSecurityKey CreateSigningKey(string base64Pkcs8)
+    {
+        // The RSA instance lives as long as the server: OpenIddict signs with it on every token.
+        var rsa = RSA.Create();
+        rsa.ImportPkcs8PrivateKey(Convert.FromBase64String(base64Pkcs8), out _);
+        var keyId = Base64UrlEncoder.Encode(SHA256.HashData(rsa.ExportSubjectPublicKeyInfo()))[..16];
+        return new RsaSecurityKey(rsa) { KeyId = keyId };
+    }
+
+    internal static SymmetricSecurityKey CreateEncryptionKey(string secret)
+        => new(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)));
+}

@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace Blog.UserService.Authorization;
+
+/// <summary>The OAuth 2 server's settings, section <c>AuthorizationServer</c>. Secrets come from the AppHost's parameters.</summary>
+public sealed class AuthorizationServerOptions
+{
+    public const string SectionName = "AuthorizationServer";
+
+    /// <summary>Pinned issuer; the post service expects exactly this value.</summary>
+    [Required]
+    public Uri? Issuer { get; set; }
+
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(typeof(TimeSpan), "00:05:00", "90.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>RSA private key, PKCS#8 DER in base64: signs tokens, survives restarts.</summary>
+    [Required]
+    public string SigningKey { get; set; } = "";
+
+    /// <summary>Secret (at least 32 characters) from which the AES-256 token encryption key is derived.</summary>
+    [Required, MinLength(32)]
+    public string EncryptionKey { get; set; } = "";
+
+    /// <summary>The confidential post-service client's secret (introspection and client credentials).</summary>
+    [Required, MinLength(16)]
+    public string PostServiceClientSecret { get; set; } = "";
+
+    [Required]
+    public AdminAccountOptions Admin { get; set; } = new();
+}
+
+/// <summary>The first administrator, created at start-up when no user of that name exists.</summary>
+public sealed class AdminAccountOptions
+{
+    [Required]
+    public string UserName { get; set; } = "";
+
+    [Required]
+    public string Password { get; set; } = "";
+
+    public string Email { get; set; } = "admin@blog.local";
+}
+
+/// <summary>Checks what data annotations cannot: that the signing key is a usable RSA key.</summary>
+public sealed class AuthorizationServerOptionsValidator : IValidateOptions<AuthorizationServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthorizationServerOptions options)
+    {
+        if (string.IsNullOrEmpty(options.SigningKey))
+        {
+            return ValidateOptionsResult.Skip; // [Required] reports it
+        }
+
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportPkcs8PrivateKey(Convert.FromBase64String(options.SigningKey), out _);
+            return rsa.KeySize >= 2048
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail($"{AuthorizationServerOptions.SectionName}:SigningKey must be an RSA key of at least 2048 bits.");
+        }
+        catch (Exception exception) when (exception is FormatException or CryptographicException)
+        {
+            return ValidateOptionsResult.Fail($"{AuthorizationServerOptions.SectionName}:SigningKey is not a base64 PKCS#8 RSA private key.");
+        }
+    }
+}

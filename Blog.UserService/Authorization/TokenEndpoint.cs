@@ -1,0 +1,149 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using Blog.UserService.Users;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Blog.UserService.Authorization;
+
+/// <summary>
+/// <c>POST /connect/token</c>. OpenIddict has already authenticated the client and validated the request; this
+/// decides who the token is for and what it carries.
+/// </summary>
+public static partial class TokenEndpoint
+{
+    /// <summary>One message for an unknown user, a wrong password and a locked account: no user enumeration.</summary>
+    public const string InvalidCredentials = "The user name or password is invalid.";
+
+    public static IEndpointConventionBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
+        => app.MapPost("/connect/token", ExchangeAsync)
+            .RequireRateLimiting(TokenRateLimiting.PolicyName)
+            .ExcludeFromDescription();
+
+    private static async Task<IResult> ExchangeAsync(
+        HttpContext context,
+        UserManager<BlogUser> users,
+        SignInManager<BlogUser> signIn,
+        IOpenIddictScopeManager scopes,
+        IOpenIddictApplicationManager applications,
+        ILoggerFactory loggers)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
+        var logger = loggers.CreateLogger(typeof(TokenEndpoint));
+
+        if (request.IsPasswordGrantType())
+        {
+            var user = await users.FindByNameAsync(request.Username ?? "");
+            if (user is null)
+            {
+                // Spend the same hashing time as for a real user, so timing does not tell who exists either.
+                users.PasswordHasher.VerifyHashedPassword(new BlogUser(), DummyPasswordHash.Value, request.Password ?? "");
+                return InvalidGrant(InvalidCredentials);
+            }
+
+            var result = await signIn.CheckPasswordSignInAsync(user, request.Password ?? "", lockoutOnFailure: true);
+            if (!result.Succeeded)
+            {
+                if (result.IsLockedOut)
+                {
+                    LogLockedOut(logger, user.Id);
+                }
+
+                return InvalidGrant(InvalidCredentials);
+            }
+
+            return await SignInUserAsync(user, request.GetScopes(), users, scopes);
+        }
+
+        if (request.IsRefreshTokenGrantType())
+        {
+            var authenticated = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            var userId = authenticated.Principal?.GetClaim(Claims.Subject);
+            var user = userId is null ? null : await users.FindByIdAsync(userId);
+            // The user may have been deleted, locked or demoted since: check again and reload the roles.
+            if (user is null || !await signIn.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
+            {
+                return InvalidGrant("The refresh token is no longer valid.");
+            }
+
+            return await SignInUserAsync(user, authenticated.Principal!.GetScopes(), users, scopes);
+        }
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            var application = await applications.FindByClientIdAsync(request.ClientId!)
+                ?? throw new InvalidOperationException("The client application cannot be found.");
+            var identity = NewIdentity();
+            identity.SetClaim(Claims.Subject, await applications.GetClientIdAsync(application));
+            identity.SetClaim(Claims.Name, await applications.GetDisplayNameAsync(application));
+            return await SignInAsync(identity, request.GetScopes(), scopes);
+        }
+
+        return Results.Forbid(
+            authenticationSchemes: [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme],
+            properties: ErrorProperties(Errors.UnsupportedGrantType, "The grant type is not supported."));
+    }
+
+    private static async Task<IResult> SignInUserAsync(
+        BlogUser user, ImmutableArray<string> requestedScopes, UserManager<BlogUser> users, IOpenIddictScopeManager scopes)
+    {
+        var identity = NewIdentity();
+        identity.SetClaim(Claims.Subject, user.Id)
+            .SetClaim(Claims.Name, user.UserName)
+            .SetClaim(Claims.Email, user.Email)
+            .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+        return await SignInAsync(identity, requestedScopes, scopes);
+    }
+
+    private static async Task<IResult> SignInAsync(ClaimsIdentity identity, ImmutableArray<string> requestedScopes, IOpenIddictScopeManager scopes)
+    {
+        // OpenIddict has checked the client's scope permissions; the resources (audiences) follow from the scopes.
+        identity.SetScopes(requestedScopes);
+        var resources = new List<string>();
+        await foreach (var resource in scopes.ListResourcesAsync(identity.GetScopes()))
+        {
+            resources.Add(resource);
+        }
+
+        identity.SetResources(resources);
+        identity.SetDestinations(claim => GetDestinations(claim, identity));
+        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static ClaimsIdentity NewIdentity()
+        => new(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+
+    /// <summary>Name and roles travel in the access token (so introspection returns them to the post service).</summary>
+    private static IEnumerable<string> GetDestinations(Claim claim, ClaimsIdentity identity) => claim.Type switch
+    {
+        Claims.Name => identity.HasScope(Scopes.Profile) ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
+        Claims.Role => identity.HasScope(Scopes.Roles) ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
+        Claims.Email => identity.HasScope(Scopes.Email) ? [Destinations.AccessToken, Destinations.IdentityToken] : [],
+        // The security stamp Identity adds is internal to the user service.
+        "AspNet.Identity.SecurityStamp" => [],
+        _ => [Destinations.AccessToken],
+    };
+
+    private static IResult InvalidGrant(string description)
+        => Results.Forbid(
+            authenticationSchemes: [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme],
+            properties: ErrorProperties(Errors.InvalidGrant, description));
+
+    private static AuthenticationProperties ErrorProperties(string error, string description) => new(new Dictionary<string, string?>
+    {
+        [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+        [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+    });
+
+    private static readonly Lazy<string> DummyPasswordHash = new(() =>
+        new PasswordHasher<BlogUser>().HashPassword(new BlogUser(), Guid.NewGuid().ToString()));
+
+    [LoggerMessage(LogLevel.Warning, "Password grant refused: account {UserId} is locked out")]
+    private static partial void LogLockedOut(ILogger logger, string userId);
+}

@@ -1,0 +1,16 @@
+using OpenIddict.Abstractions;
+
+namespace Blog.UserService.Authorization;
+
+/// <summary>Revokes everything issued to a user: access and refresh tokens alike (they introspect inactive at once).</summary>
+public sealed partial class TokenRevocation(IOpenIddictTokenManager tokens, ILogger<TokenRevocation> logger)
+{
+    public async Task RevokeAllAsync(string userId, string reason, CancellationToken cancellationToken)
+    {
+        var revoked = await tokens.RevokeBySubjectAsync(userId, cancellationToken);
+        LogRevoked(revoked, userId, reason);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Revoked {Count} tokens of user {UserId}: {Reason}")]
+    private partial void LogRevoked(long count, string userId, string reason);
+}
