@@ -1,3 +1,4 @@
+using Blog.AppHost;
 using Blog.AppHost.Identity;
 using Blog.AppHost.Infrastructure;
 
@@ -26,6 +27,7 @@ var userService = builder.AddProject<Projects.Blog_UserService>("userservice")
     .WithEnvironment("AuthorizationServer__PostServiceClientSecret", identity.PostServiceClientSecret)
     .WithEnvironment("AuthorizationServer__Admin__UserName", identity.AdminUserName)
     .WithEnvironment("AuthorizationServer__Admin__Password", identity.AdminPassword)
+    .WithServiceSettings()
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Blog_PostService>("postservice")
@@ -34,6 +36,7 @@ builder.AddProject<Projects.Blog_PostService>("postservice")
     .WithReference(userService).WaitFor(userService)
     .WithEnvironment("Authentication__Issuer", IdentityParameters.Issuer)
     .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
+    .WithServiceSettings()
     .WithHttpHealthCheck("/health");
 
 await builder.Build().RunAsync();

@@ -89,7 +89,7 @@ public sealed class InfrastructureModeTests
 
     private static string[] ReferencesOf(IResource resource)
         => resource.Annotations.OfType<ResourceRelationshipAnnotation>()
-            .Where(relationship => relationship.Type == "Reference")
+            .Where(relationship => relationship.Type == "Reference" && relationship.Resource is not ParameterResource)
             .Select(relationship => relationship.Resource.Name)
             .Order(StringComparer.Ordinal)
             .ToArray();

@@ -31,6 +31,7 @@ public sealed class BlogAppFixture : IAsyncLifetime
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning));
 
+        WithoutTelemetryExport(builder);
         _app = await builder.BuildAsync(timeout.Token);
         if (Environment.GetEnvironmentVariable("BLOG_TEST_TRACE") is { } traceFile)
         {
@@ -46,6 +47,18 @@ public sealed class BlogAppFixture : IAsyncLifetime
         foreach (var name in ResourceNames)
         {
             await WaitHealthyAsync(name, timeout.Token);
+        }
+    }
+
+    /// <summary>
+    /// Tests run without the dashboard, yet Aspire still points the services' OTLP exporters at it: at every stop they
+    /// would retry exporting to nobody for longer than a resource command waits. So the tests export nothing.
+    /// </summary>
+    public static void WithoutTelemetryExport(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
         }
     }
 
