@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Blog.AppHost;
 
 public static class ServiceSettingsExtensions
@@ -11,11 +13,11 @@ public static class ServiceSettingsExtensions
     public static IResourceBuilder<ProjectResource> WithServiceSettings(this IResourceBuilder<ProjectResource> service)
     {
         var section = service.ApplicationBuilder.Configuration.GetSection($"{SectionName}:{service.Resource.Name}");
-        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
+        foreach (var setting in section.AsEnumerable(makePathsRelative: true))
         {
-            if (value is not null)
+            if (setting.Value is not null)
             {
-                service.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+                service.WithEnvironment(setting.Key.Replace(":", "__", StringComparison.Ordinal), setting.Value);
             }
         }
 
