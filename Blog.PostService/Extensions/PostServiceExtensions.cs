@@ -1,4 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Blog.PostService.Authentication;
 using Blog.PostService.Infrastructure;
+using Blog.PostService.Posts;
 using Blog.PostService.Users;
 using Blog.ServiceDefaults.Database;
 
@@ -13,8 +17,14 @@ internal static class PostServiceExtensions
         builder.Services.AddDatabaseMigration<PostsDbContext>();
         builder.AddRedisClient("redis");
 
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.AddUserServiceClient();
+        builder.AddTokenValidation();
+        builder.Services.AddPostAuthorization();
 
+        builder.Services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         builder.Services.AddOpenApi();
     }
 }

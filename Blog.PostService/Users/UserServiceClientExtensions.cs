@@ -7,8 +7,15 @@ internal static class UserServiceClientExtensions
     /// <summary>Resolved by Aspire service discovery from the AppHost's reference to "userservice".</summary>
     public const string UserServiceBaseAddress = "https+http://userservice";
 
+    /// <summary>The named client for the user service's token endpoint and service API.</summary>
+    public const string ClientName = "userservice";
+
     public static void AddUserServiceClient(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddHttpClient(ClientName, client => client.BaseAddress = new Uri(UserServiceBaseAddress));
+        builder.Services.AddSingleton<ServiceTokenProvider>();
+        builder.Services.AddSingleton<IAuthorDirectory, UserServiceAuthorDirectory>();
+
         builder.Services.AddHttpClient<UserServiceHealthCheck>(client => client.BaseAddress = new Uri(UserServiceBaseAddress));
         // Degraded, not unhealthy: posts are still served (and cached tokens accepted) while the user service is down.
         builder.Services.AddHealthChecks().AddCheck<UserServiceHealthCheck>("userservice", HealthStatus.Degraded);
@@ -18,11 +25,16 @@ internal static class UserServiceClientExtensions
 /// <summary>Reaches the user service's liveness endpoint through service discovery.</summary>
 internal sealed class UserServiceHealthCheck(HttpClient client) : IHealthCheck
 {
+    /// <summary>Well under the AppHost's probe timeout: a hanging user service must not make this service look hung.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
         try
         {
-            using var response = await client.GetAsync(Extensions.AlivenessEndpointPath, cancellationToken);
+            using var response = await client.GetAsync(Extensions.AlivenessEndpointPath, timeout.Token);
             return response.IsSuccessStatusCode
                 ? HealthCheckResult.Healthy($"reached {client.BaseAddress}")
                 : new HealthCheckResult(context.Registration.FailureStatus, $"user service answered {(int)response.StatusCode}");
@@ -30,6 +42,10 @@ internal sealed class UserServiceHealthCheck(HttpClient client) : IHealthCheck
         catch (HttpRequestException exception)
         {
             return new HealthCheckResult(context.Registration.FailureStatus, exception.Message);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"no answer within {Timeout.TotalSeconds} s");
         }
     }
 }

@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Blog.PostService.Authentication;
+
+/// <summary>
+/// An introspection result that passed every OpenIddict check, reduced to what rebuilds the same principal: each
+/// claim (type, value, value type, issuers; OpenIddict's private oi_* claims included, so scopes, audiences and the
+/// token type read the same), the identity's authentication/name/role types, the token's exp and when the entry
+/// itself stops being usable (never later than exp).
+/// </summary>
+public sealed record CachedIntrospection(
+    string? AuthenticationType,
+    string NameClaimType,
+    string RoleClaimType,
+    IReadOnlyList<CachedClaim> Claims,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset CachedUntil)
+{
+    public static CachedIntrospection FromPrincipal(ClaimsPrincipal principal, DateTimeOffset? expiresAt, DateTimeOffset cachedUntil)
+    {
+        var identity = principal.Identities.FirstOrDefault()
+            ?? throw new ArgumentException("The principal has no identity.", nameof(principal));
+        var claims = identity.Claims
+            .Select(claim => new CachedClaim(claim.Type, claim.Value, claim.ValueType, claim.Issuer, claim.OriginalIssuer))
+            .ToArray();
+        return new CachedIntrospection(identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType, claims, expiresAt, cachedUntil);
+    }
+
+    /// <summary>Usable only before both its own end and the token's exp.</summary>
+    public bool IsUsableAt(DateTimeOffset now) => now < CachedUntil && (ExpiresAt is not { } exp || now < exp);
+
+    /// <summary>A fresh principal per request, so nothing a request does to it leaks into another.</summary>
+    public ClaimsPrincipal ToPrincipal()
+    {
+        var identity = new ClaimsIdentity(AuthenticationType, NameClaimType, RoleClaimType);
+        foreach (var claim in Claims)
+        {
+            identity.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType, claim.Issuer, claim.OriginalIssuer, identity));
+        }
+
+        return new ClaimsPrincipal(identity);
+    }
+
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, CachedIntrospectionJsonContext.Default.CachedIntrospection);
+
+    public static CachedIntrospection? Deserialize(ReadOnlySpan<byte> utf8Json)
+        => JsonSerializer.Deserialize(utf8Json, CachedIntrospectionJsonContext.Default.CachedIntrospection);
+}
+
+public sealed record CachedClaim(string Type, string Value, string ValueType, string Issuer, string OriginalIssuer);
+
+[JsonSerializable(typeof(CachedIntrospection))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class CachedIntrospectionJsonContext : JsonSerializerContext;

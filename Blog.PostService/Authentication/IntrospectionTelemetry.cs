@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Blog.PostService.Authentication;
+
+/// <summary>
+/// Metrics and traces of token validation, named "Blog.*" so ServiceDefaults exports them to the dashboard.
+/// </summary>
+public sealed class IntrospectionTelemetry
+{
+    public const string MeterName = "Blog.PostService.TokenValidation";
+    public const string ActivitySourceName = "Blog.PostService.TokenValidation";
+
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+    private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _coalesced;
+    private readonly Histogram<double> _introspectionDuration;
+
+    public IntrospectionTelemetry(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _hits = meter.CreateCounter<long>("blog.token_cache.hits", "{lookup}", "Introspection results served from a cache level (memory, redis, negative).");
+        _misses = meter.CreateCounter<long>("blog.token_cache.misses", "{lookup}", "Tokens found in no cache level.");
+        _fallbacks = meter.CreateCounter<long>("blog.token_cache.fallbacks", "{lookup}", "Redis calls skipped or failed; validation fell back to introspection.");
+        _coalesced = meter.CreateCounter<long>("blog.token_cache.coalesced", "{request}", "Requests that shared another request's in-flight validation.");
+        _introspectionDuration = meter.CreateHistogram<double>("blog.introspection.duration", "s", "Introspection calls to the user service, retries included.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+    }
+
+    public void Hit(CacheLevel level) => _hits.Add(1, new KeyValuePair<string, object?>("level", level.ToTagValue()));
+
+    public void Miss() => _misses.Add(1);
+
+    public void Fallback(string reason) => _fallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Coalesced() => _coalesced.Add(1);
+
+    public void IntrospectionCompleted(TimeSpan duration, string outcome)
+        => _introspectionDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+}
+
+public enum CacheLevel
+{
+    Memory,
+    Redis,
+    Negative,
+}
+
+internal static class CacheLevelExtensions
+{
+    public static string ToTagValue(this CacheLevel level) => level switch
+    {
+        CacheLevel.Memory => "memory",
+        CacheLevel.Redis => "redis",
+        _ => "negative",
+    };
+}

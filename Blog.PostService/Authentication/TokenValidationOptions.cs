@@ -1,0 +1,95 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Blog.PostService.Authentication;
+
+/// <summary>
+/// How the post service trusts the user service's access tokens: introspection only, results cached. Bound from the
+/// "Authentication" section (the AppHost supplies Issuer and ClientSecret) and validated at start-up.
+/// </summary>
+public sealed class TokenValidationOptions
+{
+    public const string SectionName = "Authentication";
+
+    /// <summary>The issuer both sides pin; also the service-discovery name that resolves the discovery document.</summary>
+    [Required]
+    public Uri? Issuer { get; set; }
+
+    [Required]
+    public string ClientId { get; set; } = "post-service";
+
+    /// <summary>The post service's client secret at the user service (an Aspire secret parameter, never in source).</summary>
+    [Required]
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Tokens must name this audience; the user service only discloses claims to an audience.</summary>
+    [Required]
+    public string Audience { get; set; } = "post-service";
+
+    /// <summary>Upper bound of a cached introspection result's life (also bounds how long a revoked token lingers).</summary>
+    public TimeSpan CacheMaxLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Prefix of the Redis keys, so services sharing a Redis never read each other's entries.</summary>
+    [Required]
+    public string CacheKeyPrefix { get; set; } = "blog:postservice:introspection:";
+
+    /// <summary>Bound of the in-process level in front of Redis (entries).</summary>
+    [Range(1, 10_000_000)]
+    public int MemoryCacheSize { get; set; } = 100_000;
+
+    /// <summary>How long an inactive or invalid token is remembered in process (never in Redis).</summary>
+    public TimeSpan NegativeCacheLifetime { get; set; } = TimeSpan.FromSeconds(15);
+
+    [Range(1, 1_000_000)]
+    public int NegativeCacheSize { get; set; } = 10_000;
+
+    /// <summary>Redis calls on the request path give up after this and fall back to introspection.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>One introspection (or discovery) attempt.</summary>
+    public TimeSpan IntrospectionAttemptTimeout { get; set; } = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>Retries after a transient failure; the only retry layer on OpenIddict's HTTP client.</summary>
+    [Range(0, 3)]
+    public int IntrospectionRetries { get; set; } = 1;
+
+    /// <summary>All attempts together: past this an uncached token gets a 503 instead of waiting longer.</summary>
+    public TimeSpan IntrospectionTotalTimeout { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>The Retry-After a client gets with a 503 while the user service cannot be reached.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>The checks data annotations cannot express: positive durations and a total that allows one attempt.</summary>
+internal sealed class TokenValidationOptionsValidator : IValidateOptions<TokenValidationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TokenValidationOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Issuer is { IsAbsoluteUri: false })
+        {
+            failures.Add($"{nameof(options.Issuer)} must be an absolute URI.");
+        }
+
+        RequirePositive(options.CacheMaxLifetime, nameof(options.CacheMaxLifetime));
+        RequirePositive(options.NegativeCacheLifetime, nameof(options.NegativeCacheLifetime));
+        RequirePositive(options.RedisTimeout, nameof(options.RedisTimeout));
+        RequirePositive(options.IntrospectionAttemptTimeout, nameof(options.IntrospectionAttemptTimeout));
+        RequirePositive(options.IntrospectionTotalTimeout, nameof(options.IntrospectionTotalTimeout));
+        RequirePositive(options.RetryAfter, nameof(options.RetryAfter));
+        if (options.IntrospectionTotalTimeout < options.IntrospectionAttemptTimeout)
+        {
+            failures.Add($"{nameof(options.IntrospectionTotalTimeout)} must be at least {nameof(options.IntrospectionAttemptTimeout)}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void RequirePositive(TimeSpan value, string property)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                failures.Add($"{property} must be positive.");
+            }
+        }
+    }
+}

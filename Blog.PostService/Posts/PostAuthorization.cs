@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Blog.PostService.Posts;
+
+/// <summary>Who may do what with posts. Roles and scopes come from the introspected token.</summary>
+public static class PostAuthorization
+{
+    /// <summary>Writing posts: role author or admin, and a token granted the posts scope.</summary>
+    public const string WritePolicy = "posts.write";
+    public const string PostsScope = "posts";
+    public const string AuthorRole = "author";
+    public const string AdminRole = "admin";
+
+    public static void AddPostAuthorization(this IServiceCollection services)
+        => services.AddAuthorizationBuilder()
+            .AddPolicy(WritePolicy, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireRole(AuthorRole, AdminRole)
+                .RequireAssertion(context => context.User.HasScope(PostsScope)));
+
+    /// <summary>The caller's user id at the user service (the token's sub), if authenticated.</summary>
+    public static string? GetUserId(this ClaimsPrincipal user)
+        => user.Identity?.IsAuthenticated == true ? user.FindFirst(Claims.Subject)?.Value : null;
+
+    public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(AdminRole);
+
+    /// <summary>The author or an admin; a draft is visible to them only.</summary>
+    public static bool CanManage(this ClaimsPrincipal user, Post post)
+        => user.IsAdmin() || (user.GetUserId() is { } userId && string.Equals(userId, post.AuthorId, StringComparison.Ordinal));
+}

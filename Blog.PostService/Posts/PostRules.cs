@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+using Blog.PostService.Infrastructure;
+
+namespace Blog.PostService.Posts;
+
+/// <summary>What a valid post and a valid page request look like; every failure is reported per field.</summary>
+public static partial class PostRules
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 50;
+    public const int MaxPage = 10_000;
+    public const int MaxBodyLength = 100_000;
+    public const int MaxTags = 10;
+    public const int MaxTagLength = 32;
+
+    public static Dictionary<string, string[]> ValidateContent(string? title, string? body, IReadOnlyList<string>? tags, out List<string> normalizedTags)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(title))
+        {
+            errors["title"] = ["A title is required."];
+        }
+        else if (title.Trim().Length > PostEntityConfiguration.MaxTitleLength)
+        {
+            errors["title"] = [$"A title has at most {PostEntityConfiguration.MaxTitleLength} characters."];
+        }
+
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            errors["body"] = ["A body is required."];
+        }
+        else if (body.Length > MaxBodyLength)
+        {
+            errors["body"] = [$"A body has at most {MaxBodyLength} characters."];
+        }
+
+        normalizedTags = (tags ?? []).Select(NormalizeTag).Distinct(StringComparer.Ordinal).ToList();
+        var tagErrors = new List<string>();
+        if (normalizedTags.Count > MaxTags)
+        {
+            tagErrors.Add($"A post has at most {MaxTags} tags.");
+        }
+
+        foreach (var tag in normalizedTags.Where(tag => !IsValidTag(tag)))
+        {
+            tagErrors.Add($"'{tag}' is not a tag: 1 to {MaxTagLength} lowercase letters, digits or dashes, starting with a letter or digit.");
+        }
+
+        if (tagErrors.Count > 0)
+        {
+            errors["tags"] = [.. tagErrors];
+        }
+
+        return errors;
+    }
+
+    public static Dictionary<string, string[]> ValidatePage(int? page, int? pageSize)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (page is < 1 or > MaxPage)
+        {
+            errors["page"] = [$"page is between 1 and {MaxPage}."];
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors["pageSize"] = [$"pageSize is between 1 and {MaxPageSize}."];
+        }
+
+        return errors;
+    }
+
+    public static string NormalizeTag(string tag) => (tag ?? "").Trim().ToLowerInvariant();
+
+    public static bool IsValidTag(string tag) => tag.Length is > 0 and <= MaxTagLength && TagPattern().IsMatch(tag);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex TagPattern();
+}
