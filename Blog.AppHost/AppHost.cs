@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Blog.AppHost;
 using Blog.AppHost.Identity;
 using Blog.AppHost.Infrastructure;
@@ -31,6 +32,8 @@ var userService = builder.AddProject<Projects.Blog_UserService>("userservice")
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Blog_PostService>("postservice")
+    // Several instances share the Redis level of the token cache; revocation events reach each one.
+    .WithReplicas(builder.Configuration.GetValue("PostService:Replicas", 2))
     .WithReference(infrastructure.PostsDatabase).WaitFor(infrastructure.PostsDatabase)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithReference(userService).WaitFor(userService)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OpenIddict.Abstractions;
 
 namespace Blog.PostService.Authentication;
 
@@ -16,7 +17,9 @@ public sealed record CachedIntrospection(
     string RoleClaimType,
     IReadOnlyList<CachedClaim> Claims,
     DateTimeOffset? ExpiresAt,
-    DateTimeOffset CachedUntil)
+    DateTimeOffset CachedUntil,
+    string? Subject = null,
+    DateTimeOffset? IssuedAt = null)
 {
     public static CachedIntrospection FromPrincipal(ClaimsPrincipal principal, DateTimeOffset? expiresAt, DateTimeOffset cachedUntil)
     {
@@ -25,7 +28,9 @@ public sealed record CachedIntrospection(
         var claims = identity.Claims
             .Select(claim => new CachedClaim(claim.Type, claim.Value, claim.ValueType, claim.Issuer, claim.OriginalIssuer))
             .ToArray();
-        return new CachedIntrospection(identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType, claims, expiresAt, cachedUntil);
+        // Subject and issue time decide whether a "revoke everything of this user" event covers the entry.
+        return new CachedIntrospection(identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType, claims, expiresAt, cachedUntil,
+            principal.GetClaim(OpenIddictConstants.Claims.Subject), principal.GetCreationDate());
     }
 
     /// <summary>Usable only before both its own end and the token's exp.</summary>

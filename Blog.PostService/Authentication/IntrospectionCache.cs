@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using Blog.ServiceDefaults.Revocation;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -10,6 +12,9 @@ namespace Blog.PostService.Authentication;
 /// reads) in front of Redis (shared by every replica, survives a restart of one). Inactive or invalid tokens are
 /// remembered only in a small, short-lived in-process set, never in Redis, so junk tokens cannot grow Redis.
 /// Redis failures never fail a request: the lookup reports a miss (the caller introspects), with a warning and a count.
+/// Revocation events (<see cref="Revoke"/>) evict entries from both levels and are remembered for as long as an entry
+/// could outlive them, so that neither a racing write nor a later hit brings a revoked token back. While the
+/// revocation channel is down (<see cref="SuspendLocal"/>), the in-process level is bypassed, since it would miss events.
 /// </summary>
 public sealed partial class IntrospectionCache : IDisposable
 {
@@ -24,6 +29,13 @@ public sealed partial class IntrospectionCache : IDisposable
     private readonly MemoryCache _invalidTokens;
     private long _lastWarningTimestamp;
     private long _suppressedWarnings;
+
+    // Revocations this instance heard of: token hash -> when, and subject -> every token issued before is revoked.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revokedTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _subjectsRevokedBefore = new(StringComparer.Ordinal);
+    // Orders "check revoked, then store" against "mark revoked, then evict" so that neither slips between the other.
+    private readonly Lock _revocationLock = new();
+    private volatile bool _localSuspended;
 
     public IntrospectionCache(
         IConnectionMultiplexer redis,
@@ -46,7 +58,9 @@ public sealed partial class IntrospectionCache : IDisposable
     /// <summary>The in-process level only: no I/O, safe for the hot path. Past its end or the token's exp, an entry is a miss.</summary>
     public bool TryGetLocal(TokenHash hash, out CachedIntrospection entry)
     {
-        if (_entries.TryGetValue(hash.Hex, out CachedIntrospection? found) && found is not null && found.IsUsableAt(Now))
+        if (!_localSuspended
+            && _entries.TryGetValue(hash.Hex, out CachedIntrospection? found) && found is not null && found.IsUsableAt(Now)
+            && !IsRevoked(hash, found))
         {
             _telemetry.Hit(CacheLevel.Memory);
             entry = found;
@@ -94,7 +108,7 @@ public sealed partial class IntrospectionCache : IDisposable
                 .StringGetAsync(hash.ToCacheKey(_options.CacheKeyPrefix))
                 .WaitAsync(_options.RedisTimeout, cancellationToken);
             var entry = value.HasValue ? CachedIntrospection.Deserialize((byte[])value!) : null;
-            if (entry is null || !entry.IsUsableAt(Now))
+            if (entry is null || !entry.IsUsableAt(Now) || IsRevoked(hash, entry))
             {
                 activity?.SetTag("blog.token_cache.result", "miss");
                 _telemetry.Miss();
@@ -133,7 +147,23 @@ public sealed partial class IntrospectionCache : IDisposable
 
         try
         {
-            _redis.GetDatabase().StringSet(hash.ToCacheKey(_options.CacheKeyPrefix), entry.Serialize(), lifetime, flags: CommandFlags.FireAndForget);
+            // One script: refuses the write once the user service has marked the token or its subject revoked, and
+            // indexes the entry under its subject so a subject-wide revocation finds it without scanning Redis.
+            _redis.GetDatabase().ScriptEvaluate(StoreScript,
+                [
+                    hash.ToCacheKey(_options.CacheKeyPrefix),
+                    RevocationContract.RevokedTokenKey(hash.Hex),
+                    RevocationContract.RevokedSubjectKey(entry.Subject ?? ""),
+                    SubjectIndexKey(entry.Subject ?? ""),
+                ],
+                [
+                    entry.Serialize(),
+                    (long)lifetime.TotalMilliseconds,
+                    entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0,
+                    hash.Hex,
+                    entry.Subject is null ? 0 : 1,
+                ],
+                CommandFlags.FireAndForget);
         }
         catch (Exception exception)
         {
@@ -142,7 +172,155 @@ public sealed partial class IntrospectionCache : IDisposable
     }
 
     public void StoreLocal(TokenHash hash, CachedIntrospection entry)
-        => _entries.Set(hash.Hex, entry, new MemoryCacheEntryOptions { AbsoluteExpiration = entry.CachedUntil, Size = 1 });
+    {
+        lock (_revocationLock)
+        {
+            if (!_localSuspended && !IsRevoked(hash, entry))
+            {
+                _entries.Set(hash.Hex, entry, new MemoryCacheEntryOptions { AbsoluteExpiration = entry.CachedUntil, Size = 1 });
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies a revocation event: remembers it, evicts the token's entry or every entry of the subject in process,
+    /// and deletes the same from Redis (through the subject's index). Returns the in-process entries evicted.
+    /// </summary>
+    public int Revoke(RevocationEvent revocation)
+    {
+        var evicted = new List<string>();
+        lock (_revocationLock)
+        {
+            if (revocation.TokenHash is { } tokenHash)
+            {
+                _revokedTokens[tokenHash] = Now;
+                if (_entries.TryGetValue(tokenHash, out _))
+                {
+                    _entries.Remove(tokenHash);
+                    evicted.Add(tokenHash);
+                }
+            }
+
+            if (revocation.Subject is { } subject)
+            {
+                var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(revocation.NotBeforeUnixMs);
+                _subjectsRevokedBefore.AddOrUpdate(subject, notBefore, (_, existing) => existing > notBefore ? existing : notBefore);
+                foreach (var key in _entries.Keys.OfType<string>().ToList())
+                {
+                    if (_entries.TryGetValue(key, out CachedIntrospection? entry) && entry?.Subject == subject)
+                    {
+                        _entries.Remove(key);
+                        evicted.Add(key);
+                    }
+                }
+            }
+        }
+
+        ForgetOldRevocations();
+        DeleteFromRedis(revocation);
+        return evicted.Count;
+    }
+
+    /// <summary>The revocation channel is down: events may be missed, so the in-process level is not trusted.</summary>
+    public void SuspendLocal()
+    {
+        lock (_revocationLock)
+        {
+            _localSuspended = true;
+            _entries.Clear();
+        }
+    }
+
+    /// <summary>The channel is back: start the in-process level empty (whatever it held may have been revoked meanwhile).</summary>
+    public void ResumeLocal()
+    {
+        lock (_revocationLock)
+        {
+            _entries.Clear();
+            _localSuspended = false;
+        }
+    }
+
+    public bool IsLocalSuspended => _localSuspended;
+
+    private bool IsRevoked(TokenHash hash, CachedIntrospection entry)
+        => _revokedTokens.ContainsKey(hash.Hex)
+            || (entry.Subject is { } subject
+                && _subjectsRevokedBefore.TryGetValue(subject, out var notBefore)
+                // iat has whole seconds: a token issued in the revocation's own second counts as revoked (the safe side).
+                && (entry.IssuedAt is not { } issuedAt || issuedAt < notBefore));
+
+    /// <summary>A revocation need not be remembered once every entry it could concern has expired anyway.</summary>
+    private void ForgetOldRevocations()
+    {
+        var horizon = Now - _options.CacheMaxLifetime - TimeSpan.FromMinutes(1);
+        foreach (var (key, revokedAt) in _revokedTokens)
+        {
+            if (revokedAt < horizon)
+            {
+                _revokedTokens.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var (key, notBefore) in _subjectsRevokedBefore)
+        {
+            if (notBefore < horizon)
+            {
+                _subjectsRevokedBefore.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private void DeleteFromRedis(RevocationEvent revocation)
+    {
+        if (!_redis.IsConnected)
+        {
+            return; // a Redis that restarted is empty; one that stayed up gets the deletions from the other instances
+        }
+
+        try
+        {
+            var database = _redis.GetDatabase();
+            if (revocation.TokenHash is { } tokenHash)
+            {
+                database.KeyDelete(new TokenHash(tokenHash).ToCacheKey(_options.CacheKeyPrefix), CommandFlags.FireAndForget);
+            }
+
+            if (revocation.Subject is { } subject)
+            {
+                database.ScriptEvaluate(DeleteSubjectScript, [SubjectIndexKey(subject)], [_options.CacheKeyPrefix], CommandFlags.FireAndForget);
+            }
+        }
+        catch (Exception exception)
+        {
+            ReportFallback("error", exception);
+        }
+    }
+
+    private string SubjectIndexKey(string subject) => $"{_options.CacheKeyPrefix}subject:{subject}";
+
+    // KEYS: entry, token revoked marker, subject revoked marker, subject index.
+    // ARGV: value, lifetime ms, issued at (Unix ms), token hash, has subject (0/1).
+    private const string StoreScript = """
+        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        if ARGV[5] == '1' then
+          local notBefore = redis.call('GET', KEYS[3])
+          if notBefore and tonumber(notBefore) > tonumber(ARGV[3]) then return 0 end
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        if ARGV[5] == '1' then
+          redis.call('SADD', KEYS[4], ARGV[4])
+          if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[4], ARGV[2]) end
+        end
+        return 1
+        """;
+
+    // KEYS: subject index. ARGV: entry key prefix.
+    private const string DeleteSubjectScript = """
+        for _, hash in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[1] .. hash) end
+        redis.call('DEL', KEYS[1])
+        return 1
+        """;
 
     private void ReportFallback(string reason, Exception? exception)
     {

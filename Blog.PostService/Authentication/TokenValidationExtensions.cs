@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.Revocation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
@@ -26,6 +27,8 @@ internal static class TokenValidationExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IntrospectionTelemetry>();
         services.AddSingleton<IntrospectionCache>();
+        services.AddSingleton<RevocationTelemetry>();
+        services.AddHostedService<RevocationSubscriber>();
         services.AddSingleton<SingleFlight<TokenValidationOutcome>>();
         services.AddTransient<IntrospectionHttpHandler>();
 

@@ -94,6 +94,31 @@ public sealed class BlogAppFixture : IAsyncLifetime
         return new Uri(environment["ASPNETCORE_URLS"].Split(';')[0]);
     }
 
+    /// <summary>One client per running instance of a service, each on that instance's own address (not the proxy).</summary>
+    public async Task<IReadOnlyList<HttpClient>> CreateReplicaClientsAsync(string resourceName)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var addresses = new Dictionary<string, Uri>();
+        try
+        {
+            await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
+            {
+                if (update.Resource.Name == resourceName
+                    && update.Snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS" && variable.IsFromSpec) is { Value: { } urls })
+                {
+                    addresses[update.ResourceId] = new Uri(urls.Split(';')[0]);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The replay of current states is over.
+        }
+
+        return [.. addresses.OrderBy(address => address.Key, StringComparer.Ordinal)
+            .Select(address => new HttpClient { BaseAddress = address.Value, Timeout = DefaultTimeout })];
+    }
+
     /// <summary>The value the AppHost resolved for a parameter (generated secrets included).</summary>
     public async Task<string> GetParameterValueAsync(string name)
     {

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Blog.ServiceDefaults.Database;
+using Blog.ServiceDefaults.Revocation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Blog.UserService.Infrastructure;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore.Identity;
@@ -76,6 +78,8 @@ public static class AuthorizationServerExtensions
                     options.AddEncryptionKey(CreateEncryptionKey(settings.EncryptionKey));
                 }
 
+                options.AddEventHandler(PublishRevokedToken.Descriptor);
+
                 var aspNetCore = options.UseAspNetCore().EnableTokenEndpointPassthrough();
                 if (allowHttp)
                 {
@@ -97,6 +101,9 @@ public static class AuthorizationServerExtensions
             .AddPolicy(UsersReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => context.User.HasScope(BlogScopes.UsersRead)));
 
         builder.Services.AddScoped<TokenRevocation>();
+        builder.Services.AddSingleton<RevocationPublisher>();
+        builder.Services.AddSingleton<RevocationTelemetry>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
         builder.AddTokenEndpointRateLimiting();
     }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Blog.PostService.Authentication;
+namespace Blog.ServiceDefaults.Security;
 
 /// <summary>
 /// What stands for a token everywhere outside the request itself: the lowercase hex SHA-256 of its UTF-8 bytes.

@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace Blog.ServiceDefaults.Revocation;
+
+/// <summary>
+/// How the user service tells every resource server that tokens were revoked: a marker in Redis (so that a cache
+/// write racing the event can still see it) and then a message on a Redis pub/sub channel (so that every instance
+/// evicts at once). Tokens are named only by their hash (<see cref="RevocationEvent.TokenHash"/>), never raw.
+/// </summary>
+public static class RevocationContract
+{
+    public const string Channel = "blog:revocations";
+
+    /// <summary>Present while a revoked token could still be cached somewhere: its value is the revocation time.</summary>
+    public static string RevokedTokenKey(string tokenHash) => $"blog:revoked:token:{tokenHash}";
+
+    /// <summary>Every token of the subject issued before this key's value (Unix ms) is revoked.</summary>
+    public static string RevokedSubjectKey(string subject) => $"blog:revoked:subject:{subject}";
+
+    public static string Serialize(RevocationEvent revocation) => JsonSerializer.Serialize(revocation, JsonOptions);
+
+    public static RevocationEvent? Deserialize(string message) => JsonSerializer.Deserialize<RevocationEvent>(message, JsonOptions);
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+}
+
+/// <summary>
+/// Either one token (<see cref="TokenHash"/>: lowercase hex SHA-256 of the token) or everything issued to
+/// <see cref="Subject"/> before <see cref="NotBeforeUnixMs"/>. <see cref="PublishedUnixMs"/> measures delivery.
+/// </summary>
+public sealed record RevocationEvent(string? TokenHash, string? Subject, long NotBeforeUnixMs, long PublishedUnixMs);

@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using Blog.PostService.Authentication;
+using Blog.ServiceDefaults.Revocation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Blog.Tests.Revocation;
+
+/// <summary>How revocation events act on the in-process level (Redis unreachable here: that level is tested live).</summary>
+public sealed class CacheRevocationTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+    private readonly IntrospectionCache _cache;
+
+    public CacheRevocationTests()
+        => _cache = new IntrospectionCache(
+            _deadRedis,
+            Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" }),
+            new IntrospectionTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            TimeProvider.System,
+            NullLogger<IntrospectionCache>.Instance);
+
+    [Fact]
+    public void A_token_event_evicts_that_token_only_and_keeps_it_out()
+    {
+        var (revoked, other) = (TokenHash.Compute("revoked"), TokenHash.Compute("other"));
+        _cache.StoreLocal(revoked, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
+        _cache.StoreLocal(other, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
+
+        var evicted = _cache.Revoke(new RevocationEvent(revoked.Hex, null, 0, 0));
+        _cache.StoreLocal(revoked, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1))); // a request that raced the event
+
+        Assert.Equal(1, evicted);
+        Assert.False(_cache.TryGetLocal(revoked, out _));
+        Assert.True(_cache.TryGetLocal(other, out _));
+    }
+
+    [Fact]
+    public void A_subject_event_evicts_every_earlier_token_of_the_subject_and_refuses_racing_writes()
+    {
+        var (first, second, bobs) = (TokenHash.Compute("a1"), TokenHash.Compute("a2"), TokenHash.Compute("b1"));
+        _cache.StoreLocal(first, Entry("alice", issuedAgo: TimeSpan.FromMinutes(2)));
+        _cache.StoreLocal(second, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
+        _cache.StoreLocal(bobs, Entry("bob", issuedAgo: TimeSpan.FromMinutes(1)));
+
+        var evicted = _cache.Revoke(new RevocationEvent(null, "alice", Now.ToUnixTimeMilliseconds(), 0));
+        _cache.StoreLocal(first, Entry("alice", issuedAgo: TimeSpan.FromMinutes(2))); // introspected just before the revocation
+
+        Assert.Equal(2, evicted);
+        Assert.False(_cache.TryGetLocal(first, out _));
+        Assert.False(_cache.TryGetLocal(second, out _));
+        Assert.True(_cache.TryGetLocal(bobs, out _));
+    }
+
+    [Fact]
+    public void A_token_issued_after_a_subject_event_is_cached_again()
+    {
+        _cache.Revoke(new RevocationEvent(null, "alice", Now.AddMinutes(-1).ToUnixTimeMilliseconds(), 0));
+        var fresh = TokenHash.Compute("after");
+
+        _cache.StoreLocal(fresh, Entry("alice", issuedAgo: TimeSpan.FromSeconds(10)));
+
+        Assert.True(_cache.TryGetLocal(fresh, out _));
+    }
+
+    [Fact]
+    public void While_suspended_the_in_process_level_neither_serves_nor_stores_and_it_restarts_empty()
+    {
+        var before = TokenHash.Compute("before");
+        _cache.StoreLocal(before, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
+
+        _cache.SuspendLocal();
+        var during = TokenHash.Compute("during");
+        _cache.StoreLocal(during, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
+
+        Assert.False(_cache.TryGetLocal(before, out _));
+        Assert.False(_cache.TryGetLocal(during, out _));
+
+        _cache.ResumeLocal();
+        Assert.False(_cache.TryGetLocal(before, out _));
+        _cache.StoreLocal(during, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
+        Assert.True(_cache.TryGetLocal(during, out _));
+    }
+
+    private static CachedIntrospection Entry(string subject, TimeSpan issuedAgo)
+        => new("AuthenticationTypes.Federation", "name", "role", [new CachedClaim("sub", subject, ClaimValueTypes.String, "issuer", "issuer")],
+            Now.AddMinutes(10), Now.AddMinutes(5), subject, Now - issuedAgo);
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _deadRedis.Dispose();
+        _services.Dispose();
+    }
+}

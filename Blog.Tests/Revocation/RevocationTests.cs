@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Net;
+using Blog.Tests.Fixtures;
+using Blog.Tests.PostService;
+
+namespace Blog.Tests.Revocation;
+
+/// <summary>
+/// Revocation reaches every post service replica at once, through Redis pub/sub, while the shared cache keeps
+/// saving introspections. Each replica is called on its own address, not through the load-balancing proxy.
+/// </summary>
+[Collection(BlogAppCollection.Name)]
+public sealed class RevocationTests(BlogAppFixture fixture)
+{
+    private static readonly TimeSpan RefusalBound = TimeSpan.FromSeconds(1);
+    private readonly IdentityClient _identity = new(fixture);
+
+    [Fact]
+    public async Task Runs_two_replicas()
+        => Assert.Equal(2, (await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName)).Count);
+
+    [Fact]
+    public async Task A_token_used_on_both_replicas_is_introspected_once()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
+        await using var logs = await ResourceLogWatcher.StartAsync(fixture, PostServiceTestContext.PostServiceName);
+        var (user, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetMineAsync(replica, token, timeout.Token));
+        }
+
+        // Each replica then introspects a marker token of its own (new to every cache level): once each marker's line
+        // is in, any second introspection of the token under test, logged earlier, would be in too.
+        foreach (var replica in replicas)
+        {
+            var marker = await _identity.GetAccessTokenAsync(user, timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, await GetMineAsync(replica, marker, timeout.Token));
+            await logs.WaitForAsync(PostServiceTestContext.IntrospectionLine(marker), 1, BlogAppFixture.DefaultTimeout);
+        }
+
+        Assert.Equal(1, logs.Count(PostServiceTestContext.IntrospectionLine(token)));
+    }
+
+    [Fact]
+    public async Task A_revoked_token_is_refused_by_both_replicas_within_a_second()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
+        var (_, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+        await WarmAsync(replicas, [token], timeout.Token);
+
+        await _identity.RevokeAsync(token, timeout.Token);
+
+        await AssertRefusedWithinAsync(replicas, [token], timeout.Token);
+    }
+
+    [Fact]
+    public async Task Removing_the_author_role_stops_post_creation_with_the_old_token_within_a_second()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
+        var (author, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+        await WarmAsync(replicas, [token], timeout.Token);
+        var adminToken = await _identity.GetAccessTokenAsync(await _identity.GetAdminAsync(), timeout.Token);
+
+        using (var demoted = await _identity.UserService.SendAsync(
+            IdentityClient.Authorized(HttpMethod.Put, $"/api/admin/users/{author.Id}/roles", adminToken, new { roles = Array.Empty<string>() }), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, demoted.StatusCode);
+        }
+
+        var deadline = Stopwatch.StartNew();
+        foreach (var replica in replicas)
+        {
+            while (true)
+            {
+                using var create = await replica.SendAsync(IdentityClient.Authorized(HttpMethod.Post, "/api/posts", token,
+                    new { title = "after demotion", body = "text", tags = Array.Empty<string>() }), timeout.Token);
+                if (create.StatusCode != HttpStatusCode.Created)
+                {
+                    Assert.True(create.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"unexpected {(int)create.StatusCode}");
+                    break;
+                }
+
+                Assert.True(deadline.Elapsed < RefusalBound, $"{replica.BaseAddress} still created posts {deadline.ElapsedMilliseconds} ms after the demotion");
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Logout_everywhere_refuses_every_token_of_the_user_on_both_replicas()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
+        var (user, first) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+        var second = await _identity.GetAccessTokenAsync(user, timeout.Token);
+        await WarmAsync(replicas, [first, second], timeout.Token);
+
+        using (var logout = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Post, "/api/account/logout-all", first), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        }
+
+        await AssertRefusedWithinAsync(replicas, [first, second], timeout.Token);
+    }
+
+    [Fact]
+    public async Task After_a_Redis_restart_no_replica_accepts_a_token_revoked_while_it_was_down()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
+        var (_, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+        await WarmAsync(replicas, [token], timeout.Token);
+        var redis = Assert.Single(await fixture.GetInstanceIdsAsync("redis"));
+
+        await fixture.ExecuteCommandAsync(redis, "redis", KnownResourceCommands.StopCommand, TimeSpan.FromMinutes(1));
+        try
+        {
+            // Revoked while Redis is down: the event cannot be published, nobody hears it.
+            await _identity.RevokeAsync(token, timeout.Token);
+        }
+        finally
+        {
+            await fixture.ExecuteCommandAsync(redis, "redis", KnownResourceCommands.StartCommand, TimeSpan.FromMinutes(1));
+        }
+
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await GetMineAsync(replica, token, timeout.Token));
+        }
+
+        // And the cache works again afterwards: a fresh token is accepted everywhere.
+        var (_, fresh) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+        await WarmAsync(replicas, [fresh], timeout.Token);
+    }
+
+    private static async Task<HttpStatusCode> GetMineAsync(HttpClient replica, string token, CancellationToken cancellationToken)
+    {
+        using var response = await replica.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", token), cancellationToken);
+        return response.StatusCode;
+    }
+
+    private static async Task WarmAsync(IReadOnlyList<HttpClient> replicas, string[] tokens, CancellationToken cancellationToken)
+    {
+        foreach (var replica in replicas)
+        {
+            foreach (var token in tokens)
+            {
+                Assert.Equal(HttpStatusCode.OK, await GetMineAsync(replica, token, cancellationToken));
+            }
+        }
+    }
+
+    private static async Task AssertRefusedWithinAsync(IReadOnlyList<HttpClient> replicas, string[] tokens, CancellationToken cancellationToken)
+    {
+        var sinceRevocation = Stopwatch.StartNew();
+        foreach (var replica in replicas)
+        {
+            foreach (var token in tokens)
+            {
+                HttpStatusCode status;
+                while ((status = await GetMineAsync(replica, token, cancellationToken)) == HttpStatusCode.OK)
+                {
+                    Assert.True(sinceRevocation.Elapsed < RefusalBound,
+                        $"{replica.BaseAddress} still accepted a revoked token {sinceRevocation.ElapsedMilliseconds} ms after the revocation");
+                    await Task.Delay(20, cancellationToken);
+                }
+
+                Assert.Equal(HttpStatusCode.Unauthorized, status);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Blog.ServiceDefaults.Revocation;
+using Blog.ServiceDefaults.Security;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Blog.UserService.Authorization;
+
+/// <summary>
+/// Tells every post service instance about a revocation: first a marker in Redis (so a cache write that races the
+/// event still sees it), then an event on the pub/sub channel (so every instance evicts at once). The revocation in
+/// the database has already happened: a Redis failure is logged and counted, and never undoes or fails it.
+/// </summary>
+public sealed partial class RevocationPublisher(
+    IConnectionMultiplexer redis,
+    IOptions<AuthorizationServerOptions> options,
+    TimeProvider timeProvider,
+    RevocationTelemetry telemetry,
+    ILogger<RevocationPublisher> logger)
+{
+    public Task PublishTokenRevokedAsync(string token)
+    {
+        var hash = TokenHash.Compute(token);
+        return PublishAsync(RevocationContract.RevokedTokenKey(hash.Hex), new RevocationEvent(hash.Hex, null, 0, 0), hash.TokenId);
+    }
+
+    public Task PublishSubjectRevokedAsync(string subject)
+        => PublishAsync(RevocationContract.RevokedSubjectKey(subject), new RevocationEvent(null, subject, 0, 0), $"subject {subject}");
+
+    private async Task PublishAsync(string markerKey, RevocationEvent revocation, string what)
+    {
+        var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        revocation = revocation with { NotBeforeUnixMs = now, PublishedUnixMs = now };
+        try
+        {
+            var database = redis.GetDatabase();
+            // A cached entry can live no longer than the access token it stands for: nor need the marker.
+            await database.StringSetAsync(markerKey, now, options.Value.AccessTokenLifetime);
+            var receivers = await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RevocationContract.Channel), RevocationContract.Serialize(revocation));
+            telemetry.Published();
+            LogPublished(what, receivers);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            telemetry.PublishFailed();
+            LogPublishFailed(exception, what);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Published the revocation of {What} to {Receivers} subscribers")]
+    private partial void LogPublished(string what, long receivers);
+
+    [LoggerMessage(LogLevel.Error, "Could not publish the revocation of {What}: caches keep it until their entries expire")]
+    private partial void LogPublishFailed(Exception exception, string what);
+}
