@@ -33,6 +33,7 @@ public sealed class BlogAppFixture : IAsyncLifetime
 
         WithoutTelemetryExport(builder);
         _app = await builder.BuildAsync(timeout.Token);
+        // BLOG_TEST_TRACE=<file> appends every resource state change to that file: for diagnosing a slow start.
         if (Environment.GetEnvironmentVariable("BLOG_TEST_TRACE") is { } traceFile)
         {
             _ = Task.Run(async () =>
@@ -96,28 +97,10 @@ public sealed class BlogAppFixture : IAsyncLifetime
 
     /// <summary>One client per running instance of a service, each on that instance's own address (not the proxy).</summary>
     public async Task<IReadOnlyList<HttpClient>> CreateReplicaClientsAsync(string resourceName)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var addresses = new Dictionary<string, Uri>();
-        try
-        {
-            await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
-            {
-                if (update.Resource.Name == resourceName
-                    && update.Snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS" && variable.IsFromSpec) is { Value: { } urls })
-                {
-                    addresses[update.ResourceId] = new Uri(urls.Split(';')[0]);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The replay of current states is over.
-        }
-
-        return [.. addresses.OrderBy(address => address.Key, StringComparer.Ordinal)
-            .Select(address => new HttpClient { BaseAddress = address.Value, Timeout = DefaultTimeout })];
-    }
+        => [.. (await GetInstanceSnapshotsAsync(resourceName))
+            .Select(instance => instance.Value.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS" && variable.IsFromSpec)?.Value)
+            .OfType<string>()
+            .Select(urls => new HttpClient { BaseAddress = new Uri(urls.Split(';')[0]), Timeout = DefaultTimeout })];
 
     /// <summary>The value the AppHost resolved for a parameter (generated secrets included).</summary>
     public async Task<string> GetParameterValueAsync(string name)
@@ -131,25 +114,29 @@ public sealed class BlogAppFixture : IAsyncLifetime
 
     /// <summary>The ids of a resource's running instances (one per replica), e.g. "postservice-abcdefgh".</summary>
     public async Task<IReadOnlyList<string>> GetInstanceIdsAsync(string resourceName)
+        => [.. (await GetInstanceSnapshotsAsync(resourceName)).Keys];
+
+    /// <summary>The latest snapshot of each instance of a resource, by instance id (ordinal order).</summary>
+    private async Task<SortedDictionary<string, CustomResourceSnapshot>> GetInstanceSnapshotsAsync(string? resourceName)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var ids = new HashSet<string>();
+        var snapshots = new SortedDictionary<string, CustomResourceSnapshot>(StringComparer.Ordinal);
         try
         {
             await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
             {
-                if (update.Resource.Name == resourceName)
+                if (resourceName is null || update.Resource.Name == resourceName)
                 {
-                    ids.Add(update.ResourceId);
+                    snapshots[update.ResourceId] = update.Snapshot;
                 }
             }
         }
         catch (OperationCanceledException)
         {
-            // WatchAsync replays the current state and then waits for changes: the timeout ends the replay.
+            // WatchAsync replays the current states and then waits for changes: the timeout ends the replay.
         }
 
-        return [.. ids.Order(StringComparer.Ordinal)];
+        return snapshots;
     }
 
     /// <summary>Runs a resource command ("stop", "start", "restart") on one instance and, unless stopping, waits healthy.</summary>
@@ -166,22 +153,8 @@ public sealed class BlogAppFixture : IAsyncLifetime
     }
 
     private async Task<string> DescribeStatesAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var states = new Dictionary<string, string>();
-        try
-        {
-            await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
-            {
-                states[update.ResourceId] = $"{update.Snapshot.State?.Text}/{update.Snapshot.HealthStatus}";
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        return string.Join(", ", states.Select(state => $"{state.Key}={state.Value}"));
-    }
+        => string.Join(", ", (await GetInstanceSnapshotsAsync(resourceName: null))
+            .Select(instance => $"{instance.Key}={instance.Value.State?.Text}/{instance.Value.HealthStatus}"));
 
     public async Task DisposeAsync()
     {
