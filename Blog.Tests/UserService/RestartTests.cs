@@ -18,8 +18,24 @@ public sealed class RestartTests(BlogAppFixture fixture)
 
         await fixture.ExecuteCommandAsync(instance, "userservice", "restart", TimeSpan.FromMinutes(2));
 
-        var introspected = await _identity.IntrospectAsync(token, timeout.Token);
+        // The last health snapshot before the restart also said Healthy: retry until the new process answers.
+        var introspected = await RetryAsync(() => _identity.IntrospectAsync(token, timeout.Token), timeout.Token);
         Assert.True(introspected.GetProperty("active").GetBoolean());
         Assert.Equal(user.Id, introspected.GetProperty("sub").GetString());
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await attempt().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+        }
     }
 }

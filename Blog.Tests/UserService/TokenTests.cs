@@ -133,6 +133,22 @@ public sealed class TokenTests(BlogAppFixture fixture)
         Assert.False((await _identity.IntrospectAsync(other, timeout.Token)).GetProperty("active").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_revoked_token_stops_working_on_the_user_services_own_api_at_once()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var user = await _identity.RegisterAsync(timeout.Token);
+        var token = await _identity.GetAccessTokenAsync(user, timeout.Token);
+
+        using (var logout = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Post, "/api/account/logout-all", token), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        }
+
+        using var me = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/account/me", token), timeout.Token);
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+    }
+
     private static IEnumerable<string?> Audiences(JsonElement introspection)
         => introspection.GetProperty("aud") is { ValueKind: JsonValueKind.Array } array
             ? array.EnumerateArray().Select(audience => audience.GetString())

@@ -89,8 +89,10 @@ public static class AuthorizationServerExtensions
             })
             .AddValidation(options =>
             {
-                // The user service's own APIs validate its own tokens in-process.
+                // The user service's own APIs validate its own tokens in-process, and check the token's entry in the
+                // database on every request, so a revoked token (logout-all, demotion, lock) stops working here at once.
                 options.UseLocalServer();
+                options.EnableTokenEntryValidation();
                 options.UseAspNetCore();
             });
 
