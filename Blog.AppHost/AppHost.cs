@@ -29,7 +29,8 @@ var userService = builder.AddProject<Projects.Blog_UserService>("userservice")
     .WithEnvironment("AuthorizationServer__Admin__UserName", identity.AdminUserName)
     .WithEnvironment("AuthorizationServer__Admin__Password", identity.AdminPassword)
     .WithServiceSettings()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
 
 builder.AddProject<Projects.Blog_PostService>("postservice")
     // Several instances share the Redis level of the token cache; revocation events reach each one.
@@ -40,7 +41,8 @@ builder.AddProject<Projects.Blog_PostService>("postservice")
     .WithEnvironment("Authentication__Issuer", IdentityParameters.Issuer)
     .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
     .WithServiceSettings()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
 
 await builder.Build().RunAsync();
 return 0;

@@ -1,95 +1,198 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
+using System.Diagnostics;
 using Blog.Benchmarks;
-using Microsoft.Extensions.DependencyInjection;
 
-// Starts Blog (local mode, throw-away data directory), measures, prints a Markdown table, stops everything.
-// Usage: dotnet run -c Release --project Blog.Benchmarks [-- requests concurrency]
-var requests = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 400;
-var concurrency = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 4;
-var maxDuration = TimeSpan.FromMinutes(2);
-var dataDirectory = Path.Combine(Path.GetTempPath(), $"blog-bench-{Guid.NewGuid():N}");
-
-using var startTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
-[
-    "--Infrastructure:Mode=local",
-    $"--Infrastructure:DataDirectory={dataDirectory}",
-    // The benchmark is one client address sending far more than a person would.
-    "--ServiceSettings:userservice:RateLimiting:TokenEndpoint:PermitLimit=100000",
-], startTimeout.Token);
-foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
-{
-    // No dashboard here to export telemetry to (see the tests' fixture).
-    builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-}
-
-await using var app = await builder.BuildAsync(startTimeout.Token);
+// What the introspection cache buys (issue 6): starts Blog (local mode, throw-away data directory) with one post-service
+// instance per cache setting, warms up, measures every scenario with wrk in interleaved rounds, then the stampede,
+// prints the results as Markdown and, with --output, writes them into a Markdown file. See docs/benchmarks.md.
+BenchmarkOptions options;
 try
 {
-    await app.StartAsync(startTimeout.Token);
-    foreach (var name in new[] { "userservice", "postservice" })
-    {
-        await app.ResourceNotifications.WaitForResourceHealthyAsync(name, startTimeout.Token);
-    }
-
-    var userService = app.CreateHttpClient("userservice", "http");
-    var secret = await ParameterAsync(app, "post-service-client-secret");
-
-    var userName = $"bench-{Guid.NewGuid():N}"[..20];
-    var password = $"Pw-{Guid.NewGuid():N}!A1";
-    (await userService.PostAsJsonAsync("/api/account/register", new { userName, email = $"{userName}@example.test", password })).EnsureSuccessStatusCode();
-
-    FormUrlEncodedContent PasswordGrant() => new(new Dictionary<string, string>
-    {
-        ["grant_type"] = "password", ["client_id"] = "blog-client", ["username"] = userName, ["password"] = password,
-        ["scope"] = "openid profile roles offline_access posts",
-    });
-
-    using var tokenResponse = await userService.PostAsync("/connect/token", PasswordGrant());
-    var accessToken = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-
-    var results = new List<LoadResult>
-    {
-        await LoadRunner.RunAsync("password grant (POST /connect/token)", async cancellationToken =>
-        {
-            using var response = await userService.PostAsync("/connect/token", PasswordGrant(), cancellationToken);
-            return response.IsSuccessStatusCode;
-        }, requests, concurrency, maxDuration),
-        await LoadRunner.RunAsync("introspection (POST /connect/introspect)", async cancellationToken =>
-        {
-            using var response = await userService.PostAsync("/connect/introspect", new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["client_id"] = "post-service", ["client_secret"] = secret, ["token"] = accessToken,
-            }), cancellationToken);
-            return response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("active").GetBoolean();
-        }, requests, concurrency, maxDuration),
-        await LoadRunner.RunAsync("introspection, one at a time", async cancellationToken =>
-        {
-            using var response = await userService.PostAsync("/connect/introspect", new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["client_id"] = "post-service", ["client_secret"] = secret, ["token"] = accessToken,
-            }), cancellationToken);
-            return response.IsSuccessStatusCode;
-        }, Math.Max(100, requests / 4), 1, maxDuration),
-    };
-
-    Console.WriteLine($"Blog benchmarks: {Environment.ProcessorCount} cores, {requests} requests per scenario, {concurrency} concurrent (closed loop), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-    Console.WriteLine(LoadResult.MarkdownHeader);
-    results.ForEach(result => Console.WriteLine(result.ToMarkdownRow()));
+    options = BenchmarkOptions.Parse(args);
 }
-finally
+catch (ArgumentException exception)
 {
-    await app.StopAsync();
-    if (Directory.Exists(dataDirectory))
+    await Console.Error.WriteLineAsync(exception.Message);
+    return 2;
+}
+
+if (!Wrk.IsInstalled())
+{
+    await Console.Error.WriteLineAsync("wrk is not installed: apt-get install -y wrk (scripts/benchmark.sh does it).");
+    return 2;
+}
+
+await WaitForIdleMachineAsync(options);
+var startedAt = DateTime.UtcNow;
+var clock = Stopwatch.StartNew();
+var loadBefore = RunInfo.ReadLoadAverage();
+var machine = RunInfo.DescribeMachine();
+Log($"machine: {machine}; load average {loadBefore}");
+
+using var run = new CancellationTokenSource(TimeSpan.FromMinutes(60));
+using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+startTimeout.CancelAfter(TimeSpan.FromMinutes(4));
+Log("starting Blog (local mode) with three post-service instances");
+await using var blog = await BlogUnderTest.StartAsync(startTimeout.Token);
+foreach (var instance in blog.Instances.Values)
+{
+    Log($"  {instance.Name}: {instance.Address} pid {instance.ProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} ({instance.Settings})");
+}
+
+using var userService = blog.CreateClient(BlogUnderTest.UserService);
+using var postService = blog.CreateClient(BlogUnderTest.PostService);
+var account = await BenchmarkAccount.CreateAsync(userService, postService, run.Token);
+var scenarios = Scenarios.Create(blog.Instances, account)
+    .Where(scenario => options.OnlyScenarios.Count == 0 || options.OnlyScenarios.Contains(scenario.Key))
+    .ToList();
+
+// Every scenario once, so each instance has introspected (or cached) the token and JIT'ed its paths before any round.
+foreach (var scenario in scenarios)
+{
+    using var client = new HttpClient();
+    using var request = new HttpRequestMessage(new HttpMethod(scenario.Request.Method), scenario.Request.Url);
+    if (scenario.Request.BearerToken is { } token)
     {
-        Directory.Delete(dataDirectory, recursive: true);
+        request.Headers.Authorization = new("Bearer", token);
+    }
+
+    if (scenario.Request.FormBody is { } form)
+    {
+        request.Content = new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+    }
+
+    using var response = await client.SendAsync(request, run.Token);
+    if (!response.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"{scenario.Key}: first request answered {(int)response.StatusCode}");
     }
 }
 
-static async Task<string> ParameterAsync(DistributedApplication app, string name)
-    => await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
-        .Single(parameter => parameter.Name == name).GetValueAsync(default) ?? throw new InvalidOperationException(name);
+var processIds = blog.Instances.Values.Where(instance => instance.ProcessId is not null).ToDictionary(instance => instance.Name, instance => instance.ProcessId!.Value);
+var runPeaks = processIds.Keys.ToDictionary(name => name, _ => (long?)null);
+void RecordRunPeaks(IReadOnlyDictionary<string, long?> peaks)
+{
+    foreach (var (name, peak) in peaks)
+    {
+        runPeaks[name] = Math.Max(runPeaks[name] ?? 0, peak ?? 0);
+    }
+}
+
+Dictionary<string, long?> ReadPeaks() => processIds.ToDictionary(pair => pair.Key, pair => ProcessMemory.ReadPeakBytes(pair.Value));
+
+// From the instance's log stream, which lags a little behind: counted after the measurement settled.
+int IntrospectionsOf(Scenario scenario) => scenario.Instance == BlogUnderTest.UserService ? 0 : blog.CountIntrospections(scenario.Instance);
+
+var generator = $"wrk -t{options.Threads} -c{options.Connections} (closed loop, keep-alive, loopback, the services' own addresses)";
+var measurements = new List<Measurement>();
+for (var round = 1; round <= options.Rounds; round++)
+{
+    foreach (var scenario in scenarios)
+    {
+        var connections = scenario.Connections ?? options.Connections;
+        var threads = Math.Min(options.Threads, connections);
+        double? warmupRate = null;
+        if (options.WarmupSeconds > 0)
+        {
+            warmupRate = (await Wrk.RunAsync(scenario.Request, threads, connections, TimeSpan.FromSeconds(options.WarmupSeconds), run.Token)).RequestsPerSecond;
+            await WaitUntilSettledAsync(blog, run.Token);
+        }
+
+        // Peaks before the reset belong to the run (warm-up included); after it, to this measurement.
+        RecordRunPeaks(ReadPeaks());
+        foreach (var pid in processIds.Values)
+        {
+            ProcessMemory.TryResetPeak(pid);
+        }
+
+        var introspectionsBefore = IntrospectionsOf(scenario);
+        var duration = Wrk.BoundDuration(TimeSpan.FromSeconds(options.DurationSeconds), options.MaxRequests, warmupRate);
+        var result = await Wrk.RunAsync(scenario.Request, threads, connections, duration, run.Token);
+        var peaks = ReadPeaks();
+        // Slow scenarios leave requests in flight when wrk stops (an uncached one, introspections): let them drain so
+        // the next measurement does not pay for them (their introspections count for this one).
+        await WaitUntilSettledAsync(blog, run.Token);
+        var introspections = IntrospectionsOf(scenario) - introspectionsBefore;
+        RecordRunPeaks(peaks);
+        measurements.Add(new Measurement(scenario, round, result, peaks, introspections));
+        Log($"round {round} {scenario.Key,-16} {result.RequestsPerSecond,10:N0} req/s  p50 {result.MedianMicroseconds / 1000,7:F2} ms  p99 {result.P99Microseconds / 1000,7:F2} ms  errors {result.Errors}  introspections {introspections}");
+    }
+}
+
+var stampedes = new List<StampedeResult>();
+foreach (var instance in new[] { BlogUnderTest.PostService, BlogUnderTest.PostServiceRedisOnly })
+{
+    // A token nobody has used: neither level of any instance has it.
+    var freshToken = await account.RequestTokenAsync(userService, run.Token);
+    var burst = await Stampede.RunAsync(blog.Instances[instance].Address, "/api/ping/me", freshToken, options.StampedeRequests, TimeSpan.FromSeconds(30), run.Token);
+    // The log line is written before the call is sent; the delay only lets the log stream reach us.
+    await Task.Delay(TimeSpan.FromSeconds(2), run.Token);
+    var stampede = new StampedeResult(instance, burst.Requests, burst.Errors, blog.CountIntrospections(instance, freshToken), burst.MedianMs, burst.P99Ms, burst.WallMs);
+    stampedes.Add(stampede);
+    Log($"stampede {instance}: {stampede.Requests} requests, {stampede.Errors} errors, {stampede.Introspections} introspections, p50 {stampede.MedianMs:F1} ms, p99 {stampede.P99Ms:F1} ms");
+}
+
+// Revocation-to-refusal across the post service's replicas (each on its own address).
+var replicas = await blog.GetReplicaAddressesAsync(BlogUnderTest.PostService, run.Token);
+var revocation = await RevocationLatency.MeasureAsync(userService, replicas, account.UserName, account.Password, options.Revocations, run.Token);
+Log($"revocation to refusal on {replicas.Count} replicas: {revocation.Revocations} revocations, median {revocation.MedianMs:F1} ms, p99 {revocation.P99Ms:F1} ms, max {revocation.MaxMs:F1} ms, {revocation.NotRefusedInTime} not refused within 5 s");
+
+RecordRunPeaks(ReadPeaks());
+var summaries = ScenarioSummary.Summarize(measurements);
+var goals = Report.CheckGoals(summaries, stampedes);
+var command = "dotnet run -c Release --project Blog.Benchmarks" + (options.CommandLine.Length > 0 ? " -- " + options.CommandLine : "");
+var info = new RunInfo(startedAt, clock.Elapsed, machine, loadBefore, RunInfo.ReadLoadAverage(), command, generator, options);
+var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Instances.Values], runPeaks)
+    + $"""
+
+    Revocation to refusal ({revocation.Revocations} revocations at the user service's revocation endpoint, each token cached by all {replicas.Count} `postservice` replicas first; time from sending the revocation until the last replica answers 401, which includes that replica's one introspection after the eviction):
+
+    | revocations | not refused within 5 s | median ms | p99 ms | max ms |
+    |---:|---:|---:|---:|---:|
+    | {revocation.Revocations} | {revocation.NotRefusedInTime} | {revocation.MedianMs:F1} | {revocation.P99Ms:F1} | {revocation.MaxMs:F1} |
+    """;
+Console.WriteLine();
+Console.WriteLine(markdown);
+if (options.OutputFile is { } outputFile)
+{
+    var document = File.Exists(outputFile) ? await File.ReadAllTextAsync(outputFile, run.Token) : "";
+    await File.WriteAllTextAsync(outputFile, Report.ReplaceResults(document, markdown), run.Token);
+    Log($"results written to {outputFile}");
+}
+
+return goals.All(goal => goal.Met) ? 0 : 1;
+
+static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+
+// Settled: every service answers a cheap request quickly again (bounded: at most 15 s).
+static async Task WaitUntilSettledAsync(BlogUnderTest blog, CancellationToken cancellationToken)
+{
+    var deadline = Stopwatch.StartNew();
+    using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+    while (deadline.Elapsed < TimeSpan.FromSeconds(15))
+    {
+        var slowest = TimeSpan.Zero;
+        foreach (var instance in blog.Instances.Values)
+        {
+            var probe = Stopwatch.StartNew();
+            using var response = await client.GetAsync(new Uri(instance.Address, "/alive"), cancellationToken);
+            slowest = probe.Elapsed > slowest ? probe.Elapsed : slowest;
+        }
+
+        if (slowest < TimeSpan.FromMilliseconds(20))
+        {
+            return;
+        }
+
+        await Task.Delay(250, cancellationToken);
+    }
+}
+
+static async Task WaitForIdleMachineAsync(BenchmarkOptions options)
+{
+    var deadline = DateTime.UtcNow.AddSeconds(options.MaxIdleWaitSeconds);
+    while (RunInfo.ReadOneMinuteLoad() >= options.IdleLoadAverage && DateTime.UtcNow < deadline)
+    {
+        Log($"load average {RunInfo.ReadLoadAverage()} (waiting for < {options.IdleLoadAverage}, until {deadline.ToLocalTime():HH:mm:ss})");
+        await Task.Delay(TimeSpan.FromSeconds(15));
+    }
+}

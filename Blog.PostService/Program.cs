@@ -1,9 +1,13 @@
+using Blog.PostService.Diagnostics;
+using Blog.PostService.OpenApi;
 using Blog.PostService.Posts;
+using Blog.ServiceDefaults.OpenApi;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddPostServiceOpenApi();
 
 var app = builder.Build();
 
@@ -12,8 +16,9 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapOpenApi();
+app.MapBlogApiReference();
 app.MapDefaultEndpoints();
 app.MapPostsApi();
+app.MapPingApi();
 
 app.Run();

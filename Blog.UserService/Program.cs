@@ -1,23 +1,27 @@
+using Blog.ServiceDefaults.OpenApi;
 using Blog.UserService.Accounts;
 using Blog.UserService.Admin;
 using Blog.UserService.Authorization;
+using Blog.UserService.OpenApi;
 using Blog.UserService.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddUserServiceOpenApi();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
+app.UseApiReferenceCors();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapOpenApi();
+app.MapBlogApiReference();
 app.MapDefaultEndpoints();
 app.MapTokenEndpoint();
 app.MapAccountApi();

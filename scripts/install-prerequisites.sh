@@ -7,6 +7,8 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v setpriv >/dev/null || missing+=(util-linux)
+# The README's five-minute tour (run by the tests) is plain curl.
+command -v curl >/dev/null || missing+=(curl)
 
 if ! command -v dotnet >/dev/null; then
   echo "Blog needs the .NET 10 SDK (see global.json): https://dot.net/download" >&2
@@ -15,7 +17,7 @@ fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    echo "Blog's local infrastructure mode needs: ${missing[*]}." >&2
+    echo "Blog needs these Debian packages (local infrastructure mode; curl for the README's tour): ${missing[*]}." >&2
     echo "Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}), or run with a container runtime (Infrastructure:Mode=containers)." >&2
     exit 1
   fi

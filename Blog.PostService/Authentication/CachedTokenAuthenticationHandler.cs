@@ -12,10 +12,10 @@ namespace Blog.PostService.Authentication;
 
 /// <summary>
 /// The default authentication scheme: a thin front of OpenIddict's validation scheme that answers a known token
-/// without running OpenIddict's per-request pipeline. It hashes the bearer token and looks the hash up in process;
-/// a usable entry (before its end and the token's exp) was stored only after OpenIddict accepted the token, so the
-/// hit is as safe as the slow path. On a miss it delegates to OpenIddict's scheme (whose own handlers read Redis,
-/// introspect and store), one delegation per token at a time in this instance: concurrent requests with the same
+/// without running OpenIddict's per-request pipeline. It hashes the bearer token and looks the hash up in process,
+/// then in Redis; a usable entry (before its end and the token's exp, not revoked) was stored only after OpenIddict
+/// accepted the token, so a hit is as safe as the slow path. On a miss it delegates to OpenIddict's scheme (whose own
+/// handlers read Redis, introspect and store), one delegation per token at a time in this instance: concurrent requests with the same
 /// uncached token wait for the first one's outcome instead of introspecting again. Challenges and forbids go to
 /// OpenIddict's scheme, carrying the error this handler saw, so responses are OpenIddict's (and 503 when the user
 /// service is unreachable).
@@ -44,14 +44,16 @@ public sealed class CachedTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (authorization.Count > 1 || !TryReadBearerToken(authorization.ToString(), out var token))
+        var settings = validationOptions.Value;
+        if (!settings.CacheEnabled || authorization.Count > 1 || !TryReadBearerToken(authorization.ToString(), out var token))
         {
-            // Unusual shapes are left entirely to OpenIddict (uncached), which decides what they mean.
+            // Unusual shapes are left entirely to OpenIddict (uncached), which decides what they mean; with the cache
+            // switched off, so is every token.
             return Rescheme(await Context.AuthenticateAsync(ValidationScheme));
         }
 
         var hash = TokenHash.Compute(token);
-        if (cache.TryGetLocal(hash, out var entry))
+        if (settings.MemoryCacheEnabled && cache.TryGetLocal(hash, out var entry))
         {
             return Success(entry.ToPrincipal());
         }
@@ -61,9 +63,19 @@ public sealed class CachedTokenAuthenticationHandler(
             return Failure(Errors.InvalidToken, "The specified token is invalid.");
         }
 
+        // A Redis hit is answered here as well, not after OpenIddict's per-request pipeline (which cost more than the
+        // Redis call): the entry was stored only after OpenIddict accepted the token, and this lookup checks its end,
+        // the token's exp and revocations, exactly as the pipeline's LookupCachedIntrospection would, after which no
+        // other check runs on a hit. Only a miss goes on to OpenIddict (whose lookup reads Redis once more, in case
+        // another request stored it meanwhile) and to introspection.
+        if (await cache.GetDistributedAsync(hash, Context.RequestAborted) is { } shared)
+        {
+            return Success(shared.ToPrincipal());
+        }
+
         // A joiner waits no longer than its own introspection could have taken.
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(Context.RequestAborted);
-        wait.CancelAfter(validationOptions.Value.IntrospectionTotalTimeout + TimeSpan.FromSeconds(1));
+        wait.CancelAfter(settings.IntrospectionTotalTimeout + TimeSpan.FromSeconds(1));
         TokenValidationOutcome outcome;
         bool joined;
         try

@@ -173,6 +173,11 @@ public sealed partial class IntrospectionCache : IDisposable
 
     public void StoreLocal(TokenHash hash, CachedIntrospection entry)
     {
+        if (!_options.MemoryCacheEnabled)
+        {
+            return; // benchmark variant: the in-process level is off, so it is neither read nor written
+        }
+
         lock (_revocationLock)
         {
             if (!_localSuspended && !IsRevoked(hash, entry))

@@ -11,7 +11,8 @@ namespace Blog.PostService.Authentication;
 /// principal and switches the introspection off. No built-in check runs after that, so the entry's usability
 /// (its end and the token's exp) is checked by the cache itself.
 /// </summary>
-public sealed class LookupCachedIntrospection(IntrospectionCache cache) : IOpenIddictValidationHandler<ProcessAuthenticationContext>
+public sealed class LookupCachedIntrospection(IntrospectionCache cache, Microsoft.Extensions.Options.IOptions<TokenValidationOptions> options)
+    : IOpenIddictValidationHandler<ProcessAuthenticationContext>
 {
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
         = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
@@ -23,13 +24,14 @@ public sealed class LookupCachedIntrospection(IntrospectionCache cache) : IOpenI
 
     public async ValueTask HandleAsync(ProcessAuthenticationContext context)
     {
-        if (string.IsNullOrEmpty(context.AccessToken))
+        var settings = options.Value;
+        if (!settings.CacheEnabled || string.IsNullOrEmpty(context.AccessToken))
         {
             return;
         }
 
         var hash = TokenHash.Compute(context.AccessToken);
-        if (!cache.TryGetLocal(hash, out var entry))
+        if (!settings.MemoryCacheEnabled || !cache.TryGetLocal(hash, out var entry))
         {
             entry = await cache.GetDistributedAsync(hash, context.CancellationToken);
         }
@@ -60,7 +62,7 @@ public sealed class StoreIntrospectionResult(IntrospectionCache cache, Microsoft
 
     public ValueTask HandleAsync(ProcessAuthenticationContext context)
     {
-        if (string.IsNullOrEmpty(context.AccessToken) || context.AccessTokenPrincipal is not { } principal)
+        if (!options.Value.CacheEnabled || string.IsNullOrEmpty(context.AccessToken) || context.AccessTokenPrincipal is not { } principal)
         {
             return default;
         }

@@ -33,6 +33,18 @@ public sealed class TokenValidationOptions
     [Required]
     public string CacheKeyPrefix { get; set; } = "blog:postservice:introspection:";
 
+    /// <summary>
+    /// Whether introspection results are cached at all. Off, every request with a token is introspected (no cache
+    /// level, no coalescing): what the cache buys is then measurable (see docs/benchmarks.md). Keep it on in production.
+    /// </summary>
+    public bool CacheEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Whether the in-process level is read. Off, every request with a token reads Redis (still cached, shared by the
+    /// replicas): the benchmark's "Redis hit" variant. Inactive tokens are still remembered in process either way.
+    /// </summary>
+    public bool MemoryCacheEnabled { get; set; } = true;
+
     /// <summary>Bound of the in-process level in front of Redis (entries).</summary>
     [Range(1, 10_000_000)]
     public int MemoryCacheSize { get; set; } = 100_000;

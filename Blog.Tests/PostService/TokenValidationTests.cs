@@ -72,7 +72,8 @@ public sealed class TokenValidationTests(BlogAppFixture fixture)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var ct = timeout.Token;
-        using var posts = fixture.CreateHttpClient(PostServiceName);
+        // One replica, on its own address: single-flight is per instance (the proxy would spread the burst).
+        var posts = (await fixture.CreateReplicaClientsAsync(PostServiceName))[0];
         await using var logs = await ResourceLogWatcher.StartAsync(fixture, PostServiceName);
         var (_, token) = await NewAuthorAsync(_identity, ct);
         var (_, marker) = await NewAuthorAsync(_identity, ct);

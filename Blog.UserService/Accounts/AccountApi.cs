@@ -17,6 +17,7 @@ public static class AccountApi
         api.MapPost("/register", RegisterAsync)
             .WithName("Register")
             .WithSummary("Create an account (role author)")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .AllowAnonymous();
         api.MapGet("/me", GetMeAsync)
             .WithName("GetMe")

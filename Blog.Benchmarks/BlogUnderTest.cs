@@ -1,0 +1,331 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Blog.Benchmarks;
+
+/// <summary>A running service instance: its own address (not Aspire's proxy) and its process.</summary>
+public sealed record ServiceInstance(string Name, string ResourceId, Uri Address, int? ProcessId, string Settings);
+
+/// <summary>
+/// Blog started through its own AppHost in local mode on a throw-away data directory, plus two more post-service
+/// instances that differ only in the cache switches, so that every variant runs in the same application, against the
+/// same user service, PostgreSQL and Redis, and the variants can be interleaved (settings are fixed per process).
+/// </summary>
+public sealed class BlogUnderTest : IAsyncDisposable
+{
+    public const string UserService = "userservice";
+    public const string PostService = "postservice";
+    public const string PostServiceRedisOnly = "postservice-redis";
+    public const string PostServiceUncached = "postservice-nocache";
+
+    private const string IntrospectionLogText = "Introspecting token ";
+
+    private static readonly Dictionary<string, (string Settings, (string Name, string Value)[] Environment)> PostServiceVariants = new()
+    {
+        [PostServiceRedisOnly] = ("Authentication:MemoryCacheEnabled=false", [("Authentication__MemoryCacheEnabled", "false")]),
+        [PostServiceUncached] = ("Authentication:CacheEnabled=false", [("Authentication__CacheEnabled", "false")]),
+    };
+
+    private readonly DistributedApplication _app;
+    private readonly string _dataDirectory;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _introspectionLines = new();
+    private readonly CancellationTokenSource _stopWatching = new();
+    private readonly List<Task> _watchers = [];
+
+    private BlogUnderTest(DistributedApplication app, string dataDirectory)
+    {
+        _app = app;
+        _dataDirectory = dataDirectory;
+    }
+
+    public IReadOnlyDictionary<string, ServiceInstance> Instances { get; private set; } = new Dictionary<string, ServiceInstance>();
+
+    public static async Task<BlogUnderTest> StartAsync(CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"blog-bench-{Guid.NewGuid():N}");
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
+        [
+            "--Infrastructure:Mode=local",
+            $"--Infrastructure:DataDirectory={dataDirectory}",
+            // The benchmark is one client address sending far more token requests than a person would.
+            // (100000 is the most the setting allows; per window of 10 s in Development, far above what this sends.)
+            "--ServiceSettings:userservice:RateLimiting:TokenEndpoint:PermitLimit=100000",
+        ], cancellationToken);
+        // The resources' own output is not echoed (PostgreSQL alone writes pages to stderr); a failure prints its tail.
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning)
+            .AddFilter("Blog.AppHost.Resources", LogLevel.None)
+            // Health checks fail by design while the application stops at the end.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+
+        foreach (var (name, variant) in PostServiceVariants)
+        {
+            AddPostServiceVariant(builder, name, variant.Environment);
+        }
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            // No dashboard runs here to export telemetry to (as in the tests' fixture); the services still record it.
+            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
+        var app = await builder.BuildAsync(cancellationToken);
+        var blog = new BlogUnderTest(app, dataDirectory);
+        try
+        {
+            var names = new[] { UserService, PostService, PostServiceRedisOnly, PostServiceUncached };
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var failure = WatchForFailureAsync(app, failed.Token);
+            var healthy = Task.Run(async () =>
+            {
+                await app.StartAsync(failed.Token);
+                foreach (var name in names)
+                {
+                    await app.ResourceNotifications.WaitForResourceHealthyAsync(name, failed.Token);
+                }
+            }, failed.Token);
+            if (await Task.WhenAny(healthy, failure) == failure)
+            {
+                await failed.CancelAsync();
+                throw new InvalidOperationException(await failure);
+            }
+
+            await failed.CancelAsync();
+            await healthy;
+
+            var instances = new Dictionary<string, ServiceInstance>();
+            foreach (var name in names)
+            {
+                instances[name] = await blog.DescribeAsync(name, cancellationToken);
+                blog.WatchIntrospections(instances[name].ResourceId);
+            }
+
+            blog.Instances = instances;
+            return blog;
+        }
+        catch
+        {
+            await blog.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Completes with a description when a resource stops or fails to start before everything is healthy (waiting for
+    /// health would otherwise last until the timeout), or when the wait is cancelled.
+    /// </summary>
+    private static async Task<string> WatchForFailureAsync(DistributedApplication app, CancellationToken cancellationToken)
+    {
+        string[] failedStates = [KnownResourceStates.FailedToStart, KnownResourceStates.Exited, KnownResourceStates.Finished];
+        try
+        {
+            await foreach (var update in app.ResourceNotifications.WatchAsync(cancellationToken))
+            {
+                if (update.Snapshot.State?.Text is { } state && failedStates.Contains(state) && update.Resource is ProjectResource or IResourceWithConnectionString)
+                {
+                    var lines = new List<string>();
+                    await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(update.ResourceId).WithCancellation(cancellationToken))
+                    {
+                        lines.AddRange(batch.Select(line => line.Content));
+                    }
+
+                    return $"Resource {update.ResourceId} is {state} before the application was healthy. Its last output:\n{string.Join('\n', lines.TakeLast(40))}";
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Everything became healthy, or the start timed out.
+        }
+
+        return "The application did not become healthy in time.";
+    }
+
+    /// <summary>
+    /// Another post service wired as the AppHost wires "postservice" (its database, Redis, the user service, issuer and
+    /// client secret), plus the given settings.
+    /// </summary>
+    private static void AddPostServiceVariant(IDistributedApplicationTestingBuilder builder, string name, (string Name, string Value)[] environment)
+    {
+        var postsDatabase = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "postsdb"));
+        var redis = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "redis"));
+        var userService = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == UserService));
+        var clientSecret = builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(resource => resource.Name == "post-service-client-secret"));
+
+        // The generated metadata (not a path) so that, like "postservice", it runs the build the AppHost's build made.
+        var variant = builder.AddProject<Projects.Blog_PostService>(name)
+            .WithReference(postsDatabase).WaitFor(postsDatabase)
+            .WithReference(redis).WaitFor(redis)
+            .WithReference(userService).WaitFor(userService)
+            .WithEnvironment("Authentication__Issuer", Blog.AppHost.Identity.IdentityParameters.Issuer)
+            .WithEnvironment("Authentication__ClientSecret", clientSecret)
+            .WithHttpHealthCheck("/health");
+        foreach (var (variable, value) in environment)
+        {
+            variant.WithEnvironment(variable, value);
+        }
+    }
+
+    private async Task<ServiceInstance> DescribeAsync(string name, CancellationToken cancellationToken)
+    {
+        var update = await _app.ResourceNotifications.WaitForResourceAsync(
+            name, candidate => candidate.Snapshot.EnvironmentVariables.Any(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS"), cancellationToken);
+        var urls = update.Snapshot.EnvironmentVariables.First(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS").Value!;
+        var address = new Uri(urls.Split(';')[0]);
+        var project = name == UserService ? "Blog.UserService" : "Blog.PostService";
+        var pid = ProcessMemory.FindByEnvironment("ASPNETCORE_URLS", urls, project);
+        var settings = PostServiceVariants.TryGetValue(name, out var variant) ? variant.Settings : "defaults";
+        return new ServiceInstance(name, update.ResourceId, address, pid, settings);
+    }
+
+    private void WatchIntrospections(string resourceId)
+    {
+        var lines = _introspectionLines.GetOrAdd(resourceId, _ => new ConcurrentQueue<string>());
+        var logs = _app.Services.GetRequiredService<ResourceLoggerService>();
+        _watchers.Add(Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in logs.WatchAsync(resourceId).WithCancellation(_stopWatching.Token))
+                {
+                    foreach (var line in batch.Where(line => line.Content.Contains(IntrospectionLogText, StringComparison.Ordinal)))
+                    {
+                        lines.Enqueue(line.Content);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped at the end of the run.
+            }
+        }));
+    }
+
+    /// <summary>Introspections the instance logged for this token ("Introspecting token {TokenId}", one per call sent).</summary>
+    public int CountIntrospections(string instanceName, string token)
+    {
+        var text = IntrospectionLogText + TokenId(token);
+        return _introspectionLines.TryGetValue(Instances[instanceName].ResourceId, out var lines)
+            ? lines.Count(line => line.Contains(text, StringComparison.Ordinal))
+            : 0;
+    }
+
+    /// <summary>Every introspection the instance logged so far, whichever the token.</summary>
+    public int CountIntrospections(string instanceName)
+        => _introspectionLines.TryGetValue(Instances[instanceName].ResourceId, out var lines) ? lines.Count : 0;
+
+    /// <summary>How the post service names a token in its logs: the first 16 hex digits of its SHA-256 (see TokenHash).</summary>
+    public static string TokenId(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
+
+    /// <summary>Every replica's own address of a service (Instances holds one per name).</summary>
+    public async Task<IReadOnlyList<Uri>> GetReplicaAddressesAsync(string name, CancellationToken cancellationToken)
+    {
+        using var replay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        replay.CancelAfter(TimeSpan.FromSeconds(2));
+        var addresses = new SortedDictionary<string, Uri>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var update in _app.ResourceNotifications.WatchAsync(replay.Token))
+            {
+                if (update.Resource.Name == name
+                    && update.Snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS")?.Value is { } urls)
+                {
+                    addresses[update.ResourceId] = new Uri(urls.Split(';')[0]);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The replay of current states is over.
+        }
+
+        return [.. addresses.Values];
+    }
+
+    public HttpClient CreateClient(string instanceName) => new() { BaseAddress = Instances[instanceName].Address, Timeout = TimeSpan.FromSeconds(30) };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopWatching.CancelAsync();
+        await Task.WhenAll(_watchers);
+        try
+        {
+            await _app.StopAsync();
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            if (Directory.Exists(_dataDirectory))
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+
+            _stopWatching.Dispose();
+        }
+    }
+}
+
+/// <summary>The benchmark's own user, its token and a published post, made through the public APIs.</summary>
+public sealed record BenchmarkAccount(string UserName, string Password, string AccessToken, Guid PublishedPostId)
+{
+    public const string Scopes = "openid profile roles offline_access posts";
+
+    public string PasswordGrantForm => string.Join('&',
+        $"grant_type=password", "client_id=blog-client", $"username={Uri.EscapeDataString(UserName)}",
+        $"password={Uri.EscapeDataString(Password)}", $"scope={Uri.EscapeDataString(Scopes)}");
+
+    public static async Task<BenchmarkAccount> CreateAsync(HttpClient userService, HttpClient postService, CancellationToken cancellationToken)
+    {
+        var userName = $"bench-{Guid.NewGuid():N}"[..20];
+        var password = $"Pw-{Guid.NewGuid():N}!A1";
+        using (var registered = await userService.PostAsJsonAsync("/api/account/register", new { userName, email = $"{userName}@example.test", password }, cancellationToken))
+        {
+            await EnsureAsync(registered, "register", cancellationToken);
+        }
+
+        var account = new BenchmarkAccount(userName, password, "", Guid.Empty);
+        account = account with { AccessToken = await account.RequestTokenAsync(userService, cancellationToken) };
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/posts")
+        {
+            Content = JsonContent.Create(new { title = "Benchmark post", body = "A published post the read scenarios fetch.", tags = new[] { "benchmark" } }),
+        };
+        create.Headers.Authorization = new("Bearer", account.AccessToken);
+        using var created = await postService.SendAsync(create, cancellationToken);
+        await EnsureAsync(created, "create post", cancellationToken);
+        var post = await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var id = post.GetProperty("id").GetGuid();
+
+        using var publish = new HttpRequestMessage(HttpMethod.Post, $"/api/posts/{id}/publish?version={post.GetProperty("version").GetUInt32()}");
+        publish.Headers.Authorization = new("Bearer", account.AccessToken);
+        using var published = await postService.SendAsync(publish, cancellationToken);
+        await EnsureAsync(published, "publish post", cancellationToken);
+        return account with { PublishedPostId = id };
+    }
+
+    /// <summary>A new access token of this account (password grant).</summary>
+    public async Task<string> RequestTokenAsync(HttpClient userService, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(PasswordGrantForm, Encoding.UTF8, "application/x-www-form-urlencoded");
+        using var response = await userService.PostAsync("/connect/token", content, cancellationToken);
+        await EnsureAsync(response, "password grant", cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("access_token").GetString()!;
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+namespace Blog.Benchmarks;
+
+/// <summary>
+/// The load scenarios of issue 6 in the order one round runs them. The variants of one question run back to back in
+/// every round, so a disturbance of the machine hits them alike; rounds repeat the whole list (interleaving).
+/// </summary>
+public static class Scenarios
+{
+    public const string PingAnonymous = "ping-anonymous";
+    public const string PingMemory = "ping-memory";
+    public const string PingRedis = "ping-redis";
+    public const string PingUncached = "ping-uncached";
+    public const string ReadAnonymous = "read-anonymous";
+    public const string ReadMemory = "read-memory";
+    public const string MineMemory = "mine-memory";
+    public const string MineRedis = "mine-redis";
+    public const string MineUncached = "mine-uncached";
+    public const string PasswordGrant = "password-grant";
+
+    public const int PasswordGrantConnections = 4;
+
+    public static IReadOnlyList<Scenario> Create(IReadOnlyDictionary<string, ServiceInstance> instances, BenchmarkAccount account)
+    {
+        Uri Url(string instance, string path) => new(instances[instance].Address, path);
+        var token = account.AccessToken;
+        var post = $"/api/posts/{account.PublishedPostId}";
+        return
+        [
+            new(PingAnonymous, "minimal", "GET /api/ping, no auth (the limit)", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, "/api/ping")), PingAnonymous),
+            new(PingMemory, "minimal", "GET /api/ping/me, token, in-process hit", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, "/api/ping/me"), BearerToken: token), PingAnonymous),
+            new(PingRedis, "minimal", "GET /api/ping/me, token, Redis hit (in-process level off)", BlogUnderTest.PostServiceRedisOnly, new(Url(BlogUnderTest.PostServiceRedisOnly, "/api/ping/me"), BearerToken: token), PingAnonymous),
+            new(PingUncached, "minimal", "GET /api/ping/me, token, cache off (introspection per request)", BlogUnderTest.PostServiceUncached, new(Url(BlogUnderTest.PostServiceUncached, "/api/ping/me"), BearerToken: token), PingAnonymous),
+            new(ReadAnonymous, "read", "GET /api/posts/{id} (published), no auth", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, post)), ReadAnonymous),
+            new(ReadMemory, "read", "GET /api/posts/{id} (published), token, in-process hit", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, post), BearerToken: token), ReadAnonymous),
+            new(MineMemory, "read", "GET /api/posts/mine, token, in-process hit", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, "/api/posts/mine"), BearerToken: token), ReadAnonymous),
+            new(MineRedis, "read", "GET /api/posts/mine, token, Redis hit", BlogUnderTest.PostServiceRedisOnly, new(Url(BlogUnderTest.PostServiceRedisOnly, "/api/posts/mine"), BearerToken: token), ReadAnonymous),
+            new(MineUncached, "read", "GET /api/posts/mine, token, cache off", BlogUnderTest.PostServiceUncached, new(Url(BlogUnderTest.PostServiceUncached, "/api/posts/mine"), BearerToken: token), ReadAnonymous),
+            // Each grant costs the user service tens of milliseconds of CPU (password hashing, signing and encrypting
+            // the token, storing the refresh token): 32 connections would only measure a queue. Four saturate it.
+            new(PasswordGrant, "issuance", "POST /connect/token, password grant", BlogUnderTest.UserService,
+                new(Url(BlogUnderTest.UserService, "/connect/token"), "POST", FormBody: account.PasswordGrantForm), null) { Connections = PasswordGrantConnections },
+        ];
+    }
+}

@@ -1,0 +1,61 @@
+using Blog.PostService.Posts;
+using Blog.ServiceDefaults.OpenApi;
+
+namespace Blog.PostService.OpenApi;
+
+/// <summary>
+/// The post service's OpenAPI document and API reference. Its security scheme is the user service's password flow, so
+/// a person logs in from the page (client blog-client) and calls the write endpoints with the token it gets.
+/// </summary>
+public static class PostServiceOpenApi
+{
+    /// <summary>Overrides the token URL the document names (default: the user service's address from service discovery).</summary>
+    public const string TokenUrlKey = "OpenApi:TokenUrl";
+
+    public static IHostApplicationBuilder AddPostServiceOpenApi(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        builder.AddBlogOpenApi(new BlogApiReference
+        {
+            Title = "Blog post service",
+            Description = "Blog posts: public reads, the caller's own posts, and writes by authors and admins. A resource server: "
+                + "tokens come from the user service (Authorize: password grant, client id blog-client, scope posts) and are "
+                + "checked by introspection, cached in Redis.",
+            TokenUrl = _ => TokenUrl(configuration),
+            Scopes = new Dictionary<string, string>
+            {
+                [PostAuthorization.PostsScope] = "The post service (audience post-service): needed for every protected call",
+                ["openid"] = "OpenID Connect: the subject",
+                ["profile"] = "Name in the identity token",
+                ["roles"] = "Roles in the identity token",
+                ["offline_access"] = "A refresh token",
+            },
+            DefaultScopes = ["openid", "profile", "roles", "offline_access", PostAuthorization.PostsScope],
+            // A token is only accepted with the audience post-service, which only the posts scope gives.
+            RequiredScopes = [PostAuthorization.PostsScope],
+            ProtectedResponses = new Dictionary<int, string>
+            {
+                [StatusCodes.Status503ServiceUnavailable] = "The token is not cached and the user service cannot be reached to check it; retry after Retry-After.",
+            },
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// The token endpoint as a browser reaches it: <c>OpenApi:TokenUrl</c>, else the user service's http(s) address that
+    /// Aspire's service discovery gives the post service (<c>services:userservice:*</c>), else the pinned issuer.
+    /// </summary>
+    public static Uri TokenUrl(IConfiguration configuration)
+    {
+        if (configuration[TokenUrlKey] is { Length: > 0 } configured)
+        {
+            return new Uri(configured, UriKind.Absolute);
+        }
+
+        var userService = configuration["services:userservice:https:0"]
+            ?? configuration["services:userservice:http:0"]
+            ?? configuration["Authentication:Issuer"]
+            ?? "http://localhost:5101/";
+        return new Uri(new Uri(userService.EndsWith('/') ? userService : userService + "/", UriKind.Absolute), "connect/token");
+    }
+}
