@@ -71,10 +71,11 @@ public sealed partial class IntrospectionCache : IDisposable
         return false;
     }
 
-    /// <summary>Whether this token was recently found inactive or invalid (in process only).</summary>
+    /// <summary>Whether this token was recently found inactive or invalid, or revoked by an event (in process only).</summary>
     public bool IsKnownInvalid(TokenHash hash)
     {
-        if (!_invalidTokens.TryGetValue(hash.Hex, out _))
+        // A token a revocation event named is refused at once, without asking the user service again.
+        if (!_invalidTokens.TryGetValue(hash.Hex, out _) && !_revokedTokens.ContainsKey(hash.Hex))
         {
             return false;
         }

@@ -37,7 +37,9 @@ public sealed class CacheRevocationTests : IDisposable
 
         Assert.Equal(1, evicted);
         Assert.False(_cache.TryGetLocal(revoked, out _));
+        Assert.True(_cache.IsKnownInvalid(revoked)); // refused without another introspection
         Assert.True(_cache.TryGetLocal(other, out _));
+        Assert.False(_cache.IsKnownInvalid(other));
     }
 
     [Fact]
