@@ -148,7 +148,20 @@ public sealed class BlogAppFixture : IAsyncLifetime
         Assert.True(result.Success, $"{command} {instanceId}: {result.Message}");
         if (command != KnownResourceCommands.StopCommand)
         {
-            await WaitHealthyAsync(resourceName, cancellation.Token);
+            // Right after a restart the snapshot may still show the old process as finished, which
+            // WaitForResourceHealthyAsync reports as "failed to start": look again until the new one is healthy.
+            while (true)
+            {
+                try
+                {
+                    await WaitHealthyAsync(resourceName, cancellation.Token);
+                    return;
+                }
+                catch (DistributedApplicationException) when (!cancellation.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), cancellation.Token);
+                }
+            }
         }
     }
 
