@@ -34,23 +34,17 @@ public static class PostsApi
             .RequireAuthorization(PostAuthorization.WritePolicy)
             .WithName("UpdatePost")
             .WithSummary("Replaces title, body and tags; the expected version comes as 'version' or If-Match.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesWriteProblems();
         posts.MapPost("/{id:guid}/publish", PublishAsync)
             .RequireAuthorization(PostAuthorization.WritePolicy)
             .WithName("PublishPost")
             .WithSummary("Publishes a draft; the expected version comes as If-Match or ?version=.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesWriteProblems();
         posts.MapDelete("/{id:guid}", DeleteAsync)
             .RequireAuthorization(PostAuthorization.WritePolicy)
             .WithName("DeletePost")
             .WithSummary("Deletes a post; the expected version comes as If-Match or ?version=.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesWriteProblems();
 
         return posts;
     }
@@ -323,4 +317,12 @@ public static class PostsApi
 
     private static async Task<PostResponse> ToResponseAsync(Post post, IAuthorDirectory authors, CancellationToken cancellationToken)
         => PostResponse.From(post, await authors.GetDisplayNamesAsync([post.AuthorId], cancellationToken));
+
+    /// <summary>What every write to an existing post may answer: not yours (403), no such post (404), stale version (409).</summary>
+    private static RouteHandlerBuilder ProducesWriteProblems(this RouteHandlerBuilder endpoint)
+        => endpoint
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
 }
