@@ -6,17 +6,32 @@ using System.Text.Json;
 
 namespace Blog.Benchmarks;
 
-/// <summary>Revocation-to-refusal: from sending the revocation to the last replica refusing the token.</summary>
-public sealed record RevocationLatencyResult(int Revocations, int NotRefusedInTime, double MedianMs, double P99Ms, double MaxMs);
+/// <summary>Median, 99th percentile and maximum of one series of durations, in milliseconds.</summary>
+public sealed record LatencySummary(double MedianMs, double P99Ms, double MaxMs)
+{
+    public static LatencySummary Of(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return new LatencySummary(Statistics.Percentile(sorted, 0.50), Statistics.Percentile(sorted, 0.99), sorted.Length == 0 ? double.NaN : sorted[^1]);
+    }
+}
+
+/// <summary>
+/// Revocation-to-refusal, from sending the revocation to the last replica refusing the token; beside it, when the
+/// revocation endpoint answered, and the last refusal relative to that answer (negative: refused before the answer).
+/// </summary>
+public sealed record RevocationLatencyResult(int Revocations, int NotRefusedInTime, LatencySummary Total, LatencySummary Endpoint, LatencySummary AfterAnswer);
 
 /// <summary>
 /// For each round: a fresh token, cached on every replica (each answers 200 from its in-process level), then
-/// revoked at the user service (RFC 7009); every replica is polled on its own address until it answers 401. The
-/// refusal includes the one introspection a replica makes once the event has evicted its entry.
+/// revoked at the user service (RFC 7009) while every replica is polled on its own address until it answers 401.
 /// </summary>
 public static class RevocationLatency
 {
     private static readonly TimeSpan RefusalTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Rounds run first and not counted: the first revocations pay for JIT compilation and cold pools.</summary>
+    public const int WarmupRevocations = 5;
 
     public static async Task<RevocationLatencyResult> MeasureAsync(
         HttpClient userService, IReadOnlyList<Uri> replicas, string userName, string password, int revocations, CancellationToken cancellationToken)
@@ -24,9 +39,11 @@ public static class RevocationLatency
         var clients = replicas.Select(address => new HttpClient { BaseAddress = address, Timeout = RefusalTimeout }).ToList();
         try
         {
-            var latencies = new List<double>(revocations);
+            var totals = new List<double>(revocations);
+            var endpoint = new List<double>(revocations);
+            var afterAnswer = new List<double>(revocations);
             var late = 0;
-            for (var round = 0; round < revocations; round++)
+            for (var round = -WarmupRevocations; round < revocations; round++)
             {
                 var token = await GetTokenAsync(userService, userName, password, cancellationToken);
                 foreach (var client in clients)
@@ -37,7 +54,10 @@ public static class RevocationLatency
                     }
                 }
 
+                // Every replica is polled from the moment the revocation is sent: the caches may refuse the token
+                // before the revocation endpoint has answered.
                 var started = Stopwatch.GetTimestamp();
+                var refusals = clients.Select(client => WaitForRefusalAsync(client, token, started, cancellationToken)).ToArray();
                 using (var revoke = await userService.PostAsync("/connect/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
                 {
                     ["client_id"] = "blog-client",
@@ -47,17 +67,25 @@ public static class RevocationLatency
                     revoke.EnsureSuccessStatusCode();
                 }
 
-                var refused = await Task.WhenAll(clients.Select(client => WaitForRefusalAsync(client, token, started, cancellationToken)));
+                var answered = Stopwatch.GetElapsedTime(started);
+                var refused = await Task.WhenAll(refusals);
+                if (round < 0)
+                {
+                    continue;
+                }
+
                 if (refused.Any(elapsed => elapsed is null))
                 {
                     late++;
                 }
 
-                latencies.Add(refused.Max(elapsed => elapsed ?? RefusalTimeout).TotalMilliseconds);
+                var last = refused.Max(elapsed => elapsed ?? RefusalTimeout);
+                totals.Add(last.TotalMilliseconds);
+                endpoint.Add(answered.TotalMilliseconds);
+                afterAnswer.Add((last - answered).TotalMilliseconds);
             }
 
-            var sorted = latencies.Order().ToArray();
-            return new RevocationLatencyResult(revocations, late, Statistics.Percentile(sorted, 0.50), Statistics.Percentile(sorted, 0.99), sorted[^1]);
+            return new RevocationLatencyResult(revocations, late, LatencySummary.Of(totals), LatencySummary.Of(endpoint), LatencySummary.Of(afterAnswer));
         }
         finally
         {

@@ -4,22 +4,27 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace Blog.UserService.Authorization;
 
 /// <summary>
-/// After the revocation endpoint (RFC 7009) has revoked a token, tells the resource servers, whose caches would
-/// otherwise accept it until their entries expire.
+/// Tells the resource servers, whose caches would otherwise accept the token until their entries expire, that the
+/// revocation endpoint (RFC 7009) is revoking it.
 /// </summary>
-public sealed class PublishRevokedToken(RevocationPublisher publisher) : IOpenIddictServerHandler<ApplyRevocationResponseContext>
+/// <remarks>
+/// Runs once OpenIddict has proven the token genuine, active and the caller's, just before it marks the token entry
+/// revoked in the database: the caches refuse the token without waiting for that write, so the client hears
+/// "revoked" after every replica was told. Should the database write then fail, the caches refuse a token that
+/// the client asked to revoke anyway (the safe side).
+/// </remarks>
+public sealed class PublishRevokedToken(RevocationPublisher publisher) : IOpenIddictServerHandler<HandleRevocationRequestContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyRevocationResponseContext>()
+        OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
             .UseScopedHandler<PublishRevokedToken>()
-            // Before the ASP.NET Core host writes the response: the client hears "revoked" only once caches were told.
-            .SetOrder(int.MinValue + 100_000)
+            .SetOrder(OpenIddictServerHandlers.Revocation.RevokeToken.Descriptor.Order - 500)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
-    public async ValueTask HandleAsync(ApplyRevocationResponseContext context)
+    public async ValueTask HandleAsync(HandleRevocationRequestContext context)
     {
-        if (context.Transaction.Response?.Error is null && context.Transaction.Request?.Token is { Length: > 0 } token)
+        if (!context.IsRejected && context.Request.Token is { Length: > 0 } token)
         {
             await publisher.PublishTokenRevokedAsync(token);
         }
