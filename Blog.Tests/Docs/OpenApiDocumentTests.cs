@@ -159,31 +159,9 @@ public sealed partial class OpenApiDocumentTests(BlogAppFixture fixture)
         Assert.True(missing.Count == 0, $"not in http/*.http ({{{{{variable}}}}}): {string.Join(", ", missing)}");
     }
 
-    private async Task<JsonElement> GetDocumentAsync(string service)
-    {
-        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        using var client = fixture.CreateHttpClient(service);
-        using var response = await client.GetAsync("/openapi/v1.json", timeout.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
-    }
+    private Task<JsonElement> GetDocumentAsync(string service) => OpenApiDocuments.GetAsync(fixture, service);
 
-    /// <summary>"METHOD /path" to operation, for every operation in the document.</summary>
-    private static Dictionary<string, JsonElement> Operations(JsonElement document)
-    {
-        var operations = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var path in document.GetProperty("paths").EnumerateObject())
-        {
-            foreach (var method in path.Value.EnumerateObject().Where(item => HttpMethods.Contains(item.Name)))
-            {
-                operations[$"{method.Name.ToUpperInvariant()} {path.Name}"] = method.Value;
-            }
-        }
-
-        return operations;
-    }
-
-    private static readonly HashSet<string> HttpMethods = ["get", "put", "post", "delete", "patch", "head", "options"];
+    private static Dictionary<string, JsonElement> Operations(JsonElement document) => OpenApiDocuments.Operations(document);
 
     /// <summary>The scopes of the operation's oauth2 requirement, or null when it has none.</summary>
     private static List<string>? SecurityScopes(JsonElement operation)
