@@ -1,4 +1,5 @@
 using Blog.ServiceDefaults.Health;
+using Blog.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -32,7 +33,8 @@ public static class Extensions
             http.AddStandardResilienceHandler();
             http.AddServiceDiscovery();
         });
-        builder.Services.AddProblemDetails();
+        // ProblemDetails for every client error, and one rule for unknown JSON fields (refused), in every service.
+        builder.Services.AddRequestProblems(MaxRequestBodyBytes);
         // No Blog request needs more; a larger body gets 413 ProblemDetails instead of being read.
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         return builder;

@@ -15,6 +15,9 @@ internal sealed class PostEntityConfiguration : IEntityTypeConfiguration<Post>
         post.HasKey(p => p.Id);
         post.Property(p => p.AuthorId).HasMaxLength(MaxAuthorIdLength);
         post.Property(p => p.Title).HasMaxLength(MaxTitleLength);
+        // The database holds the same limits the API validates, so no other writer can store more.
+        post.Property(p => p.Body).HasMaxLength(PostRules.MaxBodyLength);
+        post.PrimitiveCollection(p => p.Tags).ElementType(tag => tag.HasMaxLength(PostRules.MaxTagLength));
         post.Property(p => p.Status).HasConversion<string>().HasMaxLength(16);
         post.Property(p => p.Version).IsRowVersion();
 

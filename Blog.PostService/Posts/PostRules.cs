@@ -24,6 +24,11 @@ public static partial class PostRules
         {
             errors["title"] = [$"A title has at most {PostEntityConfiguration.MaxTitleLength} characters."];
         }
+        else if (title.Trim().Any(char.IsControl))
+        {
+            // A title is one line of text (surrounding whitespace is trimmed), and PostgreSQL could not even store a NUL.
+            errors["title"] = ["A title holds no control characters (line breaks, tabs, NUL, ...)."];
+        }
 
         if (string.IsNullOrWhiteSpace(body))
         {
@@ -32,6 +37,10 @@ public static partial class PostRules
         else if (body.Length > MaxBodyLength)
         {
             errors["body"] = [$"A body has at most {MaxBodyLength} characters."];
+        }
+        else if (body.Contains('\0'))
+        {
+            errors["body"] = ["A body holds no NUL character (U+0000)."];
         }
 
         normalizedTags = (tags ?? []).Select(NormalizeTag).Distinct(StringComparer.Ordinal).ToList();
@@ -69,6 +78,10 @@ public static partial class PostRules
 
         return errors;
     }
+
+    /// <summary>An author filter is a user id: at most as long as the column, with no control characters.</summary>
+    public static bool IsValidAuthorFilter(string author)
+        => author.Length <= PostEntityConfiguration.MaxAuthorIdLength && !author.Any(char.IsControl);
 
     public static string NormalizeTag(string tag) => (tag ?? "").Trim().ToLowerInvariant();
 

@@ -59,6 +59,11 @@ public static class PostsApi
             errors["tag"] = ["Not a valid tag."];
         }
 
+        if (query.Author is not null && !PostRules.IsValidAuthorFilter(query.Author))
+        {
+            errors["author"] = ["Not a valid author id."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Blog.Tests.Fixtures;
 
@@ -75,8 +74,8 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
         var target = new Uri(await fixture.GetDirectAddressAsync("userservice"), "/connect/token");
         // Loopback is a whole /8 on Linux: a client of its own address, so the other tests (127.0.0.1) are not limited.
-        using var flooder = ClientFrom("127.0.0.77");
-        using var bystander = ClientFrom("127.0.0.78");
+        using var flooder = LoopbackClient.From("127.0.0.77");
+        using var bystander = LoopbackClient.From("127.0.0.78");
 
         HttpResponseMessage? limited = null;
         for (var request = 0; request < 1_000 && limited is null; request++)
@@ -102,17 +101,4 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
 
     private static FormUrlEncodedContent JunkTokenRequest()
         => new(new Dictionary<string, string> { ["grant_type"] = "password", ["client_id"] = "blog-client" });
-
-    private static HttpClient ClientFrom(string localAddress)
-        => new(new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
-                var host = context.DnsEndPoint.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(context.DnsEndPoint.Host);
-                await socket.ConnectAsync(new IPEndPoint(host, context.DnsEndPoint.Port), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        });
 }

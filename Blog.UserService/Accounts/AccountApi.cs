@@ -85,6 +85,11 @@ public static class AccountApi
         {
             errors["newPassword"] = ["A new password is required."];
         }
+        else if (request.NewPassword.Length > UserAccounts.MaxPasswordLength)
+        {
+            // The same limit as at registration: a password change must not accept what registration refuses.
+            errors["newPassword"] = [$"The password must be at most {UserAccounts.MaxPasswordLength} characters."];
+        }
 
         if (errors.Count > 0)
         {

@@ -12,6 +12,9 @@ public static class AdminApi
 {
     public const int MaxPageSize = 100;
 
+    /// <summary>Far beyond any real list, and it keeps (page - 1) * pageSize from overflowing (a huge page was a 500).</summary>
+    public const int MaxPage = 10_000;
+
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/admin/users")
@@ -31,12 +34,20 @@ public static class AdminApi
     private static async Task<Results<Ok<UserPage>, ValidationProblem>> ListAsync(
         UserManager<BlogUser> users, CancellationToken cancellationToken, int page = 1, int pageSize = 20)
     {
-        if (page < 1 || pageSize < 1 || pageSize > MaxPageSize)
+        var errors = new Dictionary<string, string[]>();
+        if (page is < 1 or > MaxPage)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [page < 1 ? "page" : "pageSize"] = [page < 1 ? "The page starts at 1." : $"The page size must be between 1 and {MaxPageSize}."],
-            });
+            errors["page"] = [$"The page must be between 1 and {MaxPage}."];
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors["pageSize"] = [$"The page size must be between 1 and {MaxPageSize}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
         }
 
         var total = await users.Users.CountAsync(cancellationToken);

@@ -36,7 +36,8 @@ namespace Blog.PostService.Infrastructure.Migrations
 
                     b.Property<string>("Body")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasMaxLength(100000)
+                        .HasColumnType("character varying(100000)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -51,7 +52,7 @@ namespace Blog.PostService.Infrastructure.Migrations
 
                     b.PrimitiveCollection<List<string>>("Tags")
                         .IsRequired()
-                        .HasColumnType("text[]");
+                        .HasColumnType("character varying(32)[]");
 
                     b.Property<string>("Title")
                         .IsRequired()

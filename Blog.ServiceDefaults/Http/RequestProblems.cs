@@ -1,0 +1,105 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Blog.ServiceDefaults.Http;
+
+/// <summary>
+/// One rule, for every service, for what a client sends wrong: a 4xx ProblemDetails whose detail names the problem,
+/// never a 500 and never an empty body. The services' own validation answers per field (ValidationProblem); this covers
+/// what fails before a handler runs (unreadable or unknown JSON, a query value that is not a number, a body over the
+/// limit, a malformed form) and what only the database can tell (a character it cannot store).
+/// </summary>
+public static class RequestProblems
+{
+    public static IServiceCollection AddRequestProblems(this IServiceCollection services, long maxRequestBodyBytes)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context => ExplainStatus(context, maxRequestBodyBytes));
+        services.AddExceptionHandler<ClientErrorExceptionHandler>();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            // An unknown member is refused rather than dropped: a misspelt or unsupported field ("status", "roles")
+            // would otherwise look accepted. A repeated one too: parsers disagree on which copy wins.
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.AllowDuplicateProperties = false;
+        });
+        // Binding failures throw in every environment (by default only in Development), so the handler can tell what failed.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        return services;
+    }
+
+    /// <summary>A detail for the answers the framework gives with only a status (then written by status code pages).</summary>
+    private static void ExplainStatus(ProblemDetailsContext context, long maxRequestBodyBytes)
+    {
+        if (!string.IsNullOrEmpty(context.ProblemDetails.Detail))
+        {
+            return;
+        }
+
+        context.ProblemDetails.Detail = context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound when context.HttpContext.GetEndpoint() is null
+                => "No endpoint matches this path (an id in it may be malformed).",
+            StatusCodes.Status404NotFound => "There is no such resource.",
+            StatusCodes.Status405MethodNotAllowed => $"This path does not accept {context.HttpContext.Request.Method}.",
+            StatusCodes.Status413PayloadTooLarge => $"The request body is larger than the {maxRequestBodyBytes} bytes allowed.",
+            StatusCodes.Status415UnsupportedMediaType
+                => $"This endpoint does not read a body of type '{context.HttpContext.Request.ContentType}'; JSON is sent as application/json.",
+            _ => null,
+        };
+    }
+}
+
+/// <summary>Turns the exceptions a bad request causes into the 4xx ProblemDetails that names the problem.</summary>
+internal sealed class ClientErrorExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+{
+    // PostgreSQL's "invalid byte sequence" and "untranslatable character" (e.g. NUL, which text columns cannot hold).
+    private static readonly HashSet<string> UnstorableCharacterStates = ["22021", "22P05"];
+
+    // The assemblies that read forms; their InvalidDataException means the form broke a limit or was malformed.
+    private static readonly HashSet<string> FormReaders = ["Microsoft.AspNetCore.WebUtilities", "Microsoft.AspNetCore.Http"];
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (Describe(exception) is not var (status, detail))
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = status, Detail = detail },
+        });
+    }
+
+    private static (int Status, string Detail)? Describe(Exception exception) => exception switch
+    {
+        // Unreadable JSON (the inner JsonException names the path, e.g. "$.title"), an unparsable query or route value,
+        // a missing body, an unsupported media type, a body over the limit: each carries its status and says what failed.
+        BadHttpRequestException bad => (bad.StatusCode, bad.InnerException is JsonException json ? $"{bad.Message} {json.Message}" : bad.Message),
+        InvalidDataException form when form.Source is { } source && FormReaders.Contains(source)
+            => (StatusCodes.Status400BadRequest, $"The form cannot be read: {form.Message}"),
+        _ when FindDbException(exception) is { SqlState: { } state } && UnstorableCharacterStates.Contains(state)
+            => (StatusCodes.Status400BadRequest, "The request holds a character that cannot be stored, such as NUL (U+0000)."),
+        _ => null,
+    };
+
+    private static DbException? FindDbException(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is DbException db)
+            {
+                return db;
+            }
+        }
+
+        return null;
+    }
+}
