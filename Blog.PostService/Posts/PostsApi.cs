@@ -124,7 +124,7 @@ public static class PostsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var now = timeProvider.GetUtcNow();
+        var now = timeProvider.GetStoredUtcNow();
         var post = new Post
         {
             Id = Guid.CreateVersion7(),
@@ -161,7 +161,7 @@ public static class PostsApi
             post.Title = request.Title!.Trim();
             post.Body = request.Body!;
             post.Tags = tags;
-            post.UpdatedAt = timeProvider.GetUtcNow();
+            post.UpdatedAt = timeProvider.GetStoredUtcNow();
         });
     }
 
@@ -181,7 +181,7 @@ public static class PostsApi
                 return;
             }
 
-            var now = timeProvider.GetUtcNow();
+            var now = timeProvider.GetStoredUtcNow();
             post.Status = PostStatus.Published;
             post.PublishedAt = now;
             post.UpdatedAt = now;

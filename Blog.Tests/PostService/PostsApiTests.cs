@@ -51,6 +51,13 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
             Assert.Equal("published", body.GetProperty("status").GetString());
             Assert.NotEqual(JsonValueKind.Null, body.GetProperty("publishedAt").ValueKind);
             version = body.GetProperty("version").GetUInt32();
+
+            // The times a write answers with are the ones stored: every later read returns them unchanged.
+            var read = await posts.GetFromJsonAsync<JsonElement>($"/api/posts/{id}", ct);
+            foreach (var time in new[] { "createdAt", "updatedAt", "publishedAt" })
+            {
+                Assert.Equal(body.GetProperty(time).GetString(), read.GetProperty(time).GetString());
+            }
         }
 
         var list = await posts.GetFromJsonAsync<JsonElement>($"/api/posts?author={author.Id}&tag=dotnet", ct);
