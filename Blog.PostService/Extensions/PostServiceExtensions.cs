@@ -13,7 +13,7 @@ internal static class PostServiceExtensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         // The post service has its own database and never a connection to the user service's.
-        builder.AddNpgsqlDbContext<PostsDbContext>("postsdb");
+        builder.AddBlogNpgsqlDbContext<PostsDbContext>("postsdb");
         builder.Services.AddDatabaseMigration<PostsDbContext>();
         builder.AddRedisClient("redis");
 

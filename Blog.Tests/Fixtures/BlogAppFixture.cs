@@ -45,10 +45,9 @@ public sealed class BlogAppFixture : IAsyncLifetime
             });
         }
         await _app.StartAsync(timeout.Token);
-        foreach (var name in ResourceNames)
-        {
-            await WaitHealthyAsync(name, timeout.Token);
-        }
+        // Aspire's health of a replicated resource may already be Healthy while another replica still migrates:
+        // wait until every instance answers Healthy itself.
+        await this.WaitAllHealthyAsync(timeout.Token);
     }
 
     /// <summary>

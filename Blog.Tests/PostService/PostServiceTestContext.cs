@@ -32,8 +32,8 @@ internal static class PostServiceTestContext
 }
 
 /// <summary>
-/// Collects the post service's console output (by instance id) so tests can count the "Introspecting token {TokenId}"
-/// line the service writes once per introspection sent.
+/// Collects a service's console output, every instance's (by instance id), so tests can count lines such as the
+/// post service's "Introspecting token {TokenId}", written once per introspection sent, or scan them all.
 /// </summary>
 internal sealed class ResourceLogWatcher : IAsyncDisposable
 {
@@ -41,15 +41,23 @@ internal sealed class ResourceLogWatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watching;
 
-    private ResourceLogWatcher(ResourceLoggerService logs, IReadOnlyList<string> instanceIds)
-        => _watching = Task.WhenAll(instanceIds.Select(id => WatchAsync(logs, id)));
+    private readonly string _resourceName;
+
+    private ResourceLogWatcher(ResourceLoggerService logs, string resourceName, IReadOnlyList<string> instanceIds)
+    {
+        _resourceName = resourceName;
+        _watching = Task.WhenAll(instanceIds.Select(id => WatchAsync(logs, id)));
+    }
 
     public static async Task<ResourceLogWatcher> StartAsync(BlogAppFixture fixture, string resourceName)
     {
         var ids = await fixture.GetInstanceIdsAsync(resourceName);
         Assert.NotEmpty(ids);
-        return new ResourceLogWatcher(fixture.App.Services.GetRequiredService<ResourceLoggerService>(), ids);
+        return new ResourceLogWatcher(fixture.App.Services.GetRequiredService<ResourceLoggerService>(), resourceName, ids);
     }
+
+    /// <summary>Every line captured so far, of all instances.</summary>
+    public IReadOnlyList<string> Lines => [.. _lines];
 
     public int Count(string text) => _lines.Count(line => line.Contains(text, StringComparison.Ordinal));
 
@@ -65,7 +73,7 @@ internal sealed class ResourceLogWatcher : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"'{text}' appeared {Count(text)} times in the post service's logs, expected {times}.");
+                throw new TimeoutException($"'{text}' appeared {Count(text)} times in the logs of {_resourceName}, expected {times}.");
             }
         }
     }

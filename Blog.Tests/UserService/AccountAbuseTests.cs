@@ -65,6 +65,7 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
 
         // Locked: even the right password is refused now, with the very same answer.
         var locked = await _identity.PasswordGrantAsync(user.UserName, user.Password, timeout.Token);
+        Assert.Equal(unknown.Status, locked.Status);
         Assert.Equal(unknown.Body.ToString(), locked.Body.ToString());
     }
 

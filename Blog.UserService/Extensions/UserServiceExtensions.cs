@@ -9,7 +9,7 @@ internal static class UserServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<UsersDbContext>("usersdb", configureDbContextOptions: options => options.UseOpenIddict());
+        builder.AddBlogNpgsqlDbContext<UsersDbContext>("usersdb", options => options.UseOpenIddict());
         builder.Services.AddDatabaseMigration<UsersDbContext>();
         builder.AddRedisClient("redis");
 

@@ -12,6 +12,22 @@ public static class LocalPostgresBuilderExtensions
     private const string ServiceAccount = "postgres";
 
     /// <summary>
+    /// DCP stops a process with SIGTERM, which PostgreSQL takes as a smart shutdown: it waits for every client to leave,
+    /// the services' pooled connections never do, so DCP killed it after some seconds and every start after a stop or
+    /// restart began with crash recovery. Like the official image (STOPSIGNAL SIGINT), this shell turns SIGTERM into
+    /// SIGINT, a fast shutdown: sessions are ended, the cluster is shut down cleanly, the process exits within a second.
+    /// The shell waits again after a trapped signal (which interrupts wait) to exit with the server's own status.
+    /// </summary>
+    private const string FastShutdownScript = """
+        "$@" &
+        server=$!
+        trap 'kill -INT "$server" 2>/dev/null' TERM INT
+        wait "$server"; status=$?
+        while kill -0 "$server" 2>/dev/null; do wait "$server"; status=$?; done
+        exit "$status"
+        """;
+
+    /// <summary>
     /// PostgreSQL from the machine's packages: initdb on first use in <paramref name="dataRoot"/>, loopback only,
     /// port allocated by Aspire, password generated like Aspire's container gets it.
     /// </summary>
@@ -19,7 +35,7 @@ public static class LocalPostgresBuilderExtensions
         this IDistributedApplicationBuilder builder, string name, string dataRoot)
     {
         var binDirectory = FindBinDirectory(builder.Configuration[BinDirectoryKey]);
-        var launcher = ServiceAccountLauncher.For(Path.Combine(binDirectory, "postgres"), ServiceAccount);
+        var launcher = ServiceAccountLauncher.For("/bin/sh", ServiceAccount);
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password");
         var server = new LocalPostgresServerResource(name, launcher.Command, dataRoot, password);
 
@@ -41,6 +57,10 @@ public static class LocalPostgresBuilderExtensions
                     context.Args.Add(argument);
                 }
 
+                context.Args.Add("-c");
+                context.Args.Add(FastShutdownScript);
+                context.Args.Add("postgres"); // $0 of the script
+                context.Args.Add(Path.Combine(binDirectory, "postgres"));
                 context.Args.Add("-D");
                 context.Args.Add(server.ClusterDirectory);
                 context.Args.Add("-k");

@@ -5,7 +5,7 @@ namespace Blog.AppHost.Infrastructure.Local;
 /// <summary>
 /// Runs local server binaries. PostgreSQL refuses to run as root, so under root every command goes through
 /// <c>setpriv</c> as the service account the Debian package created; setpriv execs, so a stop signal reaches
-/// the server itself.
+/// the command it runs.
 /// </summary>
 internal sealed record ServiceAccountLauncher(string Command, IReadOnlyList<string> PrefixArguments, string? Account)
 {

@@ -1,0 +1,59 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Blog.ServiceDefaults.Database;
+
+/// <summary>
+/// A request that failed because the database could not be reached (a transient failure, or retries used up) is not the
+/// caller's fault nor a bug: 503 with Retry-After and a ProblemDetails body, instead of a 500. Anything else is left to
+/// the default handling.
+/// </summary>
+public sealed partial class DatabaseUnavailableExceptionHandler(
+    IProblemDetailsService problemDetails, ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
+{
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!IsDatabaseUnavailable(exception) || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        LogDatabaseUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path.Value ?? "");
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        httpContext.Response.Headers.CacheControl = "no-store";
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The database is temporarily unavailable",
+                Detail = "The database could not be reached; retry after the time given in Retry-After.",
+            },
+        });
+    }
+
+    public static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is RetryLimitExceededException or DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The database is unavailable: {Method} {Path} answered 503")]
+    private partial void LogDatabaseUnavailable(Exception exception, string method, string path);
+}
