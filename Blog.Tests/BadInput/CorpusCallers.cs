@@ -10,6 +10,7 @@ namespace Blog.Tests.BadInput;
 public sealed class CorpusCallers
 {
     private Task<(TestUser User, string Token)>? _author;
+    private Task<string>? _authorAccountToken;
     private Task<string>? _adminToken;
     private Task<string>? _serviceToken;
     private readonly Dictionary<string, Task> _others = new(StringComparer.Ordinal);
@@ -17,8 +18,13 @@ public sealed class CorpusCallers
     public Task<(TestUser User, string Token)> AuthorAsync(IdentityClient identity)
         => _author ??= WithTimeout(cancellationToken => NewAuthorAsync(identity, cancellationToken));
 
+    /// <summary>The author's token for the user service's account API (scope account).</summary>
+    public Task<string> AuthorAccountTokenAsync(IdentityClient identity)
+        => _authorAccountToken ??= WithTimeout(async cancellationToken => await identity.GetAccountTokenAsync((await AuthorAsync(identity)).User, cancellationToken));
+
+    /// <summary>The administrator's token for the user service's admin API (scope account).</summary>
     public Task<string> AdminTokenAsync(IdentityClient identity)
-        => _adminToken ??= WithTimeout(async cancellationToken => await identity.GetAccessTokenAsync(await identity.GetAdminAsync(), cancellationToken));
+        => _adminToken ??= WithTimeout(async cancellationToken => await identity.GetAccountTokenAsync(await identity.GetAdminAsync(), cancellationToken));
 
     /// <summary>The post service's client-credentials token (scope users.read), as the user directory API expects.</summary>
     public Task<string> ServiceTokenAsync(IdentityClient identity)

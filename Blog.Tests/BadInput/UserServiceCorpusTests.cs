@@ -84,7 +84,8 @@ public sealed class UserServiceCorpusTests(BlogAppFixture fixture, CorpusCallers
         _ = @case; // names the row in the test's display name
         using var timeout = new CancellationTokenSource(CaseTimeout);
         var ct = timeout.Token;
-        var (user, token) = await callers.AuthorAsync(_identity);
+        var (user, _) = await callers.AuthorAsync(_identity);
+        var token = await callers.AuthorAccountTokenAsync(_identity);
 
         using (var response = await _identity.UserService.SendAsync(
                    Request(HttpMethod.Post, "/api/account/password", token, RawBody(json.Replace("$CURRENT", user.Password, StringComparison.Ordinal))), ct))

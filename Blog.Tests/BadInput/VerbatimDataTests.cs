@@ -87,7 +87,7 @@ public sealed class VerbatimDataTests(BlogAppFixture fixture, CorpusCallers call
             Assert.True(register.StatusCode == HttpStatusCode.Created, await register.Content.ReadAsStringAsync(ct));
         }
 
-        var token = await _identity.GetAccessTokenAsync(new TestUser("", userName, password), ct);
+        var token = await _identity.GetAccountTokenAsync(new TestUser("", userName, password), ct);
         using var me = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/account/me", token), ct);
         var account = await me.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Equal(email, account.GetProperty("email").GetString());

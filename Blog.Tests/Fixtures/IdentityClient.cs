@@ -19,10 +19,18 @@ public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body)
     public string? Error => Body.TryGetProperty("error", out var error) ? error.GetString() : null;
 }
 
-/// <summary>Talks OAuth 2 and the account API to the running user service, as the clients of Blog do.</summary>
+/// <summary>
+/// Talks OAuth 2 and the account API to the running user service, as the clients of Blog do: one token per resource,
+/// a post-service token (scope posts, audience post-service) and an account token (scope account, audience
+/// user-service) for the user service's account and admin APIs.
+/// </summary>
 public sealed class IdentityClient(BlogAppFixture fixture)
 {
+    /// <summary>A person's login for the post service: its access token has the audience post-service only.</summary>
     public const string PeopleScopes = "openid profile roles offline_access posts";
+
+    /// <summary>A person's login for the user service's account and admin APIs: audience user-service only.</summary>
+    public const string AccountScopes = "openid profile roles offline_access account";
 
     public HttpClient UserService { get; } = fixture.CreateHttpClient("userservice");
 
@@ -51,20 +59,30 @@ public sealed class IdentityClient(BlogAppFixture fixture)
             ["scope"] = scope,
         }, cancellationToken);
 
-    public async Task<string> GetAccessTokenAsync(TestUser user, CancellationToken cancellationToken)
-    {
-        var token = await PasswordGrantAsync(user.UserName, user.Password, cancellationToken);
-        Assert.True(token.Status == HttpStatusCode.OK, $"password grant failed: {token.Body}");
-        return token.AccessToken;
-    }
+    /// <summary>The user's token for the post service (scope posts); the user service's own APIs refuse it.</summary>
+    public Task<string> GetAccessTokenAsync(TestUser user, CancellationToken cancellationToken)
+        => GetTokenAsync(user, PeopleScopes, cancellationToken);
 
-    public Task<TokenResponse> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
-        => RequestTokenAsync(new()
+    /// <summary>The user's token for the user service's account and admin APIs (scope account); the post service refuses it.</summary>
+    public Task<string> GetAccountTokenAsync(TestUser user, CancellationToken cancellationToken)
+        => GetTokenAsync(user, AccountScopes, cancellationToken);
+
+    /// <summary>A refresh; with <paramref name="scope"/>, an access token for that subset of the granted scopes only.</summary>
+    public Task<TokenResponse> RefreshAsync(string refreshToken, CancellationToken cancellationToken, string? scope = null)
+    {
+        var form = new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token",
             ["client_id"] = "blog-client",
             ["refresh_token"] = refreshToken,
-        }, cancellationToken);
+        };
+        if (scope is not null)
+        {
+            form["scope"] = scope;
+        }
+
+        return RequestTokenAsync(form, cancellationToken);
+    }
 
     public async Task<TokenResponse> ClientCredentialsAsync(string? secret, CancellationToken cancellationToken)
         => await RequestTokenAsync(new()
@@ -91,6 +109,12 @@ public sealed class IdentityClient(BlogAppFixture fixture)
         return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
     }
 
+    /// <summary>The audiences (aud) of an introspection answer or token payload: a single string or an array.</summary>
+    public static IReadOnlyList<string?> Audiences(JsonElement claims)
+        => claims.GetProperty("aud") is { ValueKind: JsonValueKind.Array } array
+            ? [.. array.EnumerateArray().Select(audience => audience.GetString())]
+            : [claims.GetProperty("aud").GetString()];
+
     /// <summary>Revokes as the public client does (RFC 7009).</summary>
     public async Task RevokeAsync(string token, CancellationToken cancellationToken)
     {
@@ -112,6 +136,13 @@ public sealed class IdentityClient(BlogAppFixture fixture)
         }
 
         return request;
+    }
+
+    private async Task<string> GetTokenAsync(TestUser user, string scope, CancellationToken cancellationToken)
+    {
+        var token = await PasswordGrantAsync(user.UserName, user.Password, cancellationToken, scope);
+        Assert.True(token.Status == HttpStatusCode.OK, $"password grant ({scope}) failed: {token.Body}");
+        return token.AccessToken;
     }
 
     private async Task<TokenResponse> RequestTokenAsync(Dictionary<string, string> form, CancellationToken cancellationToken)

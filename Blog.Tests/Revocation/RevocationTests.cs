@@ -64,7 +64,7 @@ public sealed class RevocationTests(BlogAppFixture fixture)
         var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
         var (author, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
         await WarmAsync(replicas, [token], timeout.Token);
-        var adminToken = await _identity.GetAccessTokenAsync(await _identity.GetAdminAsync(), timeout.Token);
+        var adminToken = await _identity.GetAccountTokenAsync(await _identity.GetAdminAsync(), timeout.Token);
 
         using (var demoted = await _identity.UserService.SendAsync(
             IdentityClient.Authorized(HttpMethod.Put, $"/api/admin/users/{author.Id}/roles", adminToken, new { roles = Array.Empty<string>() }), timeout.Token))
@@ -98,14 +98,18 @@ public sealed class RevocationTests(BlogAppFixture fixture)
         var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
         var (user, first) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
         var second = await _identity.GetAccessTokenAsync(user, timeout.Token);
+        var account = await _identity.GetAccountTokenAsync(user, timeout.Token);
         await WarmAsync(replicas, [first, second], timeout.Token);
 
-        using (var logout = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Post, "/api/account/logout-all", first), timeout.Token))
+        // Logged out with the account token (the user service's): every post-service token of the user goes too.
+        using (var logout = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Post, "/api/account/logout-all", account), timeout.Token))
         {
             Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
         }
 
         await AssertRefusedWithinAsync(replicas, [first, second], timeout.Token);
+        using var me = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/account/me", account), timeout.Token);
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
     }
 
     [Fact]

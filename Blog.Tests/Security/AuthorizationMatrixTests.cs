@@ -22,18 +22,20 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
     private const string Users = "userservice";
     private const string Posts = PostServiceTestContext.PostServiceName;
 
-    // Columns (failures name them as the Caller enum does); every token is a real one from the user service:
+    // Columns (failures name them as the Caller enum does); every token is a real one from the user service. People
+    // hold one token per resource, and each row uses the one meant for its service: on post-service rows the token of
+    // scope posts (audience post-service), on user-service rows the token of scope account (audience user-service);
+    // both with openid profile roles offline_access.
     //   anon      Anonymous          no Authorization header
-    //   author    Author             a registered author (role author; scopes openid profile roles offline_access posts,
-    //                                so audience post-service); owns every post below
+    //   author    Author             a registered author (role author); owns every post below
     //   other     OtherAuthor        another registered author
-    //   admin     Admin              the seeded administrator (roles admin and author, the same scopes)
+    //   admin     Admin              the seeded administrator (roles admin and author)
     //   svc       PostServiceClient  the post service's client-credentials token (scope users.read, audience user-service)
-    //   expired   Expired            a token of the author whose lifetime ended an hour ago (see ExpiredTokens)
-    //   revoked   Revoked            a token of the author, revoked at /connect/revoke before the matrix runs
-    //   wrongAud  WrongAudience      a token of the author without the posts scope, so without the audience post-service.
-    //                                The user service's own APIs check no audience (it validates its own tokens): there
-    //                                it is simply the author.
+    //   expired   Expired            a token of the author, of the row's kind, whose lifetime ended an hour ago (see ExpiredTokens)
+    //   revoked   Revoked            a token of the author, of the row's kind, revoked at /connect/revoke before the matrix runs
+    //   wrongAud  WrongAudience      the author's token for the other service: on user-service rows the post-service
+    //                                token (which the post service receives, and must not be able to replay here), on
+    //                                post-service rows the account token
     // Statuses: 401 no usable token where one is needed (with a Bearer challenge); 403 authenticated but lacking role,
     // scope or ownership; 404 someone else's draft (its existence is not theirs to know). Endpoints open to anonymous
     // callers ignore whatever token comes along. Every refusal has a ProblemDetails body.
@@ -46,17 +48,17 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
     [
         //                                                                                          anon  author  other  admin  svc  expired  revoked  wrongAud
         new(Users, "POST /api/account/register",            "",                Register,          [  201,    201,   201,   201, 201,     201,     201,      201]),
-        new(Users, "GET /api/account/me",                   "",                Plain,             [  401,    200,   200,   200, 403,     401,     401,      200]),
-        new(Users, "POST /api/account/password",            FreshCallers,      ChangePassword,    [  401,    204,   204,   204, 403,     401,     401,      204]),
-        new(Users, "POST /api/account/logout-all",          FreshCallers,      Plain,             [  401,    204,   204,   204, 403,     401,     401,      204]),
-        new(Users, "GET /api/admin/users",                  "",                Plain,             [  401,    403,   403,   200, 403,     401,     401,      403]),
-        new(Users, "GET /api/admin/users/{id}",             "",                TargetUser,        [  401,    403,   403,   200, 403,     401,     401,      403]),
-        new(Users, "PUT /api/admin/users/{id}/roles",       "fresh target",    SetRoles,          [  401,    403,   403,   200, 403,     401,     401,      403]),
-        new(Users, "POST /api/admin/users/{id}/lock",       "fresh target",    FreshTargetUser,   [  401,    403,   403,   204, 403,     401,     401,      403]),
-        new(Users, "POST /api/admin/users/{id}/unlock",     "",                TargetUser,        [  401,    403,   403,   204, 403,     401,     401,      403]),
-        new(Users, "DELETE /api/admin/users/{id}",          "fresh target",    FreshTargetUser,   [  401,    403,   403,   204, 403,     401,     401,      403]),
-        new(Users, "GET /api/users/{id}",                   "",                AuthorProfile,     [  401,    403,   403,   403, 200,     401,     401,      403]),
-        new(Users, "POST /api/users/lookup",                "",                LookupProfiles,    [  401,    403,   403,   403, 200,     401,     401,      403]),
+        new(Users, "GET /api/account/me",                   "",                Plain,             [  401,    200,   200,   200, 403,     401,     401,      401]),
+        new(Users, "POST /api/account/password",            FreshCallers,      ChangePassword,    [  401,    204,   204,   204, 403,     401,     401,      401]),
+        new(Users, "POST /api/account/logout-all",          FreshCallers,      Plain,             [  401,    204,   204,   204, 403,     401,     401,      401]),
+        new(Users, "GET /api/admin/users",                  "",                Plain,             [  401,    403,   403,   200, 403,     401,     401,      401]),
+        new(Users, "GET /api/admin/users/{id}",             "",                TargetUser,        [  401,    403,   403,   200, 403,     401,     401,      401]),
+        new(Users, "PUT /api/admin/users/{id}/roles",       "fresh target",    SetRoles,          [  401,    403,   403,   200, 403,     401,     401,      401]),
+        new(Users, "POST /api/admin/users/{id}/lock",       "fresh target",    FreshTargetUser,   [  401,    403,   403,   204, 403,     401,     401,      401]),
+        new(Users, "POST /api/admin/users/{id}/unlock",     "",                TargetUser,        [  401,    403,   403,   204, 403,     401,     401,      401]),
+        new(Users, "DELETE /api/admin/users/{id}",          "fresh target",    FreshTargetUser,   [  401,    403,   403,   204, 403,     401,     401,      401]),
+        new(Users, "GET /api/users/{id}",                   "",                AuthorProfile,     [  401,    403,   403,   403, 200,     401,     401,      401]),
+        new(Users, "POST /api/users/lookup",                "",                LookupProfiles,    [  401,    403,   403,   403, 200,     401,     401,      401]),
         // OpenIddict's protocol endpoints: the client authenticates in the form; a bearer token means nothing to them.
         new(Users, "POST /connect/token",                   "",                ClientCredentials, [  200,    200,   200,   200, 200,     200,     200,      200]),
         new(Users, "POST /connect/introspect",              "",                Introspect,        [  200,    200,   200,   200, 200,     200,     200,      200]),
@@ -141,9 +143,9 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
     {
         try
         {
-            var credentials = row.FreshCaller ? await world.FreshCallerAsync(caller, cancellationToken) : world.SharedCaller(caller);
+            var credentials = row.FreshCaller ? await world.FreshCallerAsync(caller, row.Service, cancellationToken) : world.SharedCaller(caller);
             using var request = await row.Request(world, row, credentials, cancellationToken);
-            if (credentials.Token is { } token)
+            if (credentials.TokenFor(row.Service) is { } token)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
@@ -309,7 +311,13 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
         public string WithId(string id) => Path.Replace("{id}", Uri.EscapeDataString(id), StringComparison.Ordinal);
     }
 
-    private sealed record Credentials(string? Token, TestUser? User);
+    /// <summary>A caller's token for each service (null: none, or not made because no row of that service needs it).</summary>
+    private sealed record Credentials(string? PostServiceToken, string? UserServiceToken, TestUser? User)
+    {
+        public static Credentials Both(string? token, TestUser? user) => new(token, token, user);
+
+        public string? TokenFor(string service) => service == Users ? UserServiceToken : PostServiceToken;
+    }
 
     private sealed record Outcome(int Status, string? MediaType, string Body, string WwwAuthenticate, string? Error)
     {
@@ -356,7 +364,7 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
 
         public TestUser Target { get; private set; } = null!;
 
-        public string AdminToken { get; private set; } = "";
+        public string AdminAccountToken { get; private set; } = "";
 
         public string PostServiceSecret { get; private set; } = "";
 
@@ -384,20 +392,25 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
         private async Task InitializeAsync(CancellationToken cancellationToken)
         {
             PostServiceSecret = await _fixture.GetParameterValueAsync("post-service-client-secret");
-            AdminToken = await Identity.GetAccessTokenAsync(await Identity.GetAdminAsync(), cancellationToken);
+            var admin = await Identity.GetAdminAsync();
+            AdminAccountToken = await Identity.GetAccountTokenAsync(admin, cancellationToken);
             (Author, AuthorToken) = await PostServiceTestContext.NewAuthorAsync(Identity, cancellationToken);
+            var authorAccountToken = await Identity.GetAccountTokenAsync(Author, cancellationToken);
             Other = await Identity.RegisterAsync(cancellationToken);
             Target = await Identity.RegisterAsync(cancellationToken);
 
-            _shared[Caller.Anonymous] = new Credentials(null, null);
-            _shared[Caller.Author] = new Credentials(AuthorToken, Author);
-            _shared[Caller.OtherAuthor] = new Credentials(await Identity.GetAccessTokenAsync(Other, cancellationToken), Other);
-            _shared[Caller.Admin] = new Credentials(AdminToken, null);
-            _shared[Caller.PostServiceClient] = new Credentials(await Identity.ClientCustomCredentialsAsync(cancellationToken), null);
-            _shared[Caller.Expired] = new Credentials(await ExpiredTokenAsync(Author, proveCopiesWork: true, cancellationToken), Author);
-            RevokedToken = await RevokedTokenAsync(Author, cancellationToken);
-            _shared[Caller.Revoked] = new Credentials(RevokedToken, Author);
-            _shared[Caller.WrongAudience] = new Credentials(await WrongAudienceTokenAsync(Author, cancellationToken), Author);
+            _shared[Caller.Anonymous] = new Credentials(null, null, null);
+            _shared[Caller.Author] = new Credentials(AuthorToken, authorAccountToken, Author);
+            _shared[Caller.OtherAuthor] = new Credentials(
+                await Identity.GetAccessTokenAsync(Other, cancellationToken), await Identity.GetAccountTokenAsync(Other, cancellationToken), Other);
+            _shared[Caller.Admin] = new Credentials(await Identity.GetAccessTokenAsync(admin, cancellationToken), AdminAccountToken, null);
+            _shared[Caller.PostServiceClient] = Credentials.Both(await Identity.ClientCustomCredentialsAsync(cancellationToken), null);
+            _shared[Caller.Expired] = new Credentials(
+                await ExpiredTokenAsync(Author, Posts, proveCopiesWork: true, cancellationToken),
+                await ExpiredTokenAsync(Author, Users, proveCopiesWork: true, cancellationToken), Author);
+            RevokedToken = await RevokedTokenAsync(Author, Posts, cancellationToken);
+            _shared[Caller.Revoked] = new Credentials(RevokedToken, await RevokedTokenAsync(Author, Users, cancellationToken), Author);
+            _shared[Caller.WrongAudience] = new Credentials(PostServiceToken: authorAccountToken, UserServiceToken: AuthorToken, Author);
 
             Published = await NewPostAsync(published: true, cancellationToken);
             Draft = await NewPostAsync(published: false, cancellationToken);
@@ -411,43 +424,53 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
             UserService.Dispose();
         }
 
-        /// <summary>A caller of the same kind on accounts of its own, for calls that revoke the caller's tokens.</summary>
-        public async Task<Credentials> FreshCallerAsync(Caller caller, CancellationToken cancellationToken)
+        /// <summary>
+        /// A caller of the same kind on accounts of its own, for calls that revoke the caller's tokens; only the token
+        /// the row's service gets is made.
+        /// </summary>
+        public async Task<Credentials> FreshCallerAsync(Caller caller, string service, CancellationToken cancellationToken)
         {
             switch (caller)
             {
                 case Caller.Author or Caller.OtherAuthor:
                 {
                     var user = await Identity.RegisterAsync(cancellationToken);
-                    return new Credentials(await Identity.GetAccessTokenAsync(user, cancellationToken), user);
+                    return For(service, await TokenAsync(user, service, cancellationToken), user);
                 }
                 case Caller.Admin:
                 {
                     var user = await Identity.RegisterAsync(cancellationToken);
-                    using var promote = IdentityClient.Authorized(HttpMethod.Put, $"/api/admin/users/{user.Id}/roles", AdminToken, new { roles = new[] { "admin", "author" } });
+                    using var promote = IdentityClient.Authorized(HttpMethod.Put, $"/api/admin/users/{user.Id}/roles", AdminAccountToken, new { roles = new[] { "admin", "author" } });
                     using var promoted = await UserService.SendAsync(promote, cancellationToken);
                     Assert.True(promoted.StatusCode == HttpStatusCode.OK, $"promoting a fresh admin: {(int)promoted.StatusCode}");
-                    return new Credentials(await Identity.GetAccessTokenAsync(user, cancellationToken), user);
+                    return For(service, await TokenAsync(user, service, cancellationToken), user);
                 }
                 case Caller.Expired:
                 {
                     var user = await Identity.RegisterAsync(cancellationToken);
-                    return new Credentials(await ExpiredTokenAsync(user, proveCopiesWork: false, cancellationToken), user);
+                    return For(service, await ExpiredTokenAsync(user, service, proveCopiesWork: false, cancellationToken), user);
                 }
                 case Caller.Revoked:
                 {
                     var user = await Identity.RegisterAsync(cancellationToken);
-                    return new Credentials(await RevokedTokenAsync(user, cancellationToken), user);
+                    return For(service, await RevokedTokenAsync(user, service, cancellationToken), user);
                 }
                 case Caller.WrongAudience:
                 {
                     var user = await Identity.RegisterAsync(cancellationToken);
-                    return new Credentials(await WrongAudienceTokenAsync(user, cancellationToken), user);
+                    return For(service, await TokenAsync(user, service == Users ? Posts : Users, cancellationToken), user);
                 }
                 default:
                     return _shared[caller];
             }
         }
+
+        private static Credentials For(string service, string token, TestUser user)
+            => service == Users ? new Credentials(null, token, user) : new Credentials(token, null, user);
+
+        /// <summary>The user's token for the service: scope account for the user service, posts for the post service.</summary>
+        private Task<string> TokenAsync(TestUser user, string service, CancellationToken cancellationToken)
+            => service == Users ? Identity.GetAccountTokenAsync(user, cancellationToken) : Identity.GetAccessTokenAsync(user, cancellationToken);
 
         /// <summary>A post of the author's, published or a draft, with its current version.</summary>
         public async Task<(Guid Id, uint Version)> NewPostAsync(bool published, CancellationToken cancellationToken)
@@ -467,42 +490,32 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
         }
 
         /// <summary>
-        /// A new token of the user, expired by <see cref="ExpiredTokens"/>. With <paramref name="proveCopiesWork"/>, a
-        /// re-issued copy of another token with its dates unchanged in substance must work at both services first: then
-        /// the expired token is refused for its dates, not for being a copy.
+        /// A new token of the user for the service, expired by <see cref="ExpiredTokens"/>. With
+        /// <paramref name="proveCopiesWork"/>, a re-issued copy of another such token with its dates unchanged in
+        /// substance must work at that service first: then the expired token is refused for its dates, not for being a copy.
         /// </summary>
-        private async Task<string> ExpiredTokenAsync(TestUser user, bool proveCopiesWork, CancellationToken cancellationToken)
+        private async Task<string> ExpiredTokenAsync(TestUser user, string service, bool proveCopiesWork, CancellationToken cancellationToken)
         {
             if (proveCopiesWork)
             {
                 var now = DateTimeOffset.UtcNow;
-                var copy = await ExpiredTokens.ReissueAsync(_fixture, await Identity.GetAccessTokenAsync(user, cancellationToken), now.AddMinutes(-1), now.AddMinutes(10));
-                foreach (var (client, path) in new[] { (UserService, "/api/account/me"), (PostService, "/api/posts/mine") })
-                {
-                    using var request = IdentityClient.Authorized(HttpMethod.Get, path, copy);
-                    using var response = await client.SendAsync(request, cancellationToken);
-                    Assert.True(response.StatusCode == HttpStatusCode.OK,
-                        $"a re-issued copy of a current token should work at {path}: {(int)response.StatusCode} {response.Headers.WwwAuthenticate}");
-                }
+                var copy = await ExpiredTokens.ReissueAsync(_fixture, await TokenAsync(user, service, cancellationToken), now.AddMinutes(-1), now.AddMinutes(10));
+                var (client, path) = service == Users ? (UserService, "/api/account/me") : (PostService, "/api/posts/mine");
+                using var request = IdentityClient.Authorized(HttpMethod.Get, path, copy);
+                using var response = await client.SendAsync(request, cancellationToken);
+                Assert.True(response.StatusCode == HttpStatusCode.OK,
+                    $"a re-issued copy of a current token should work at {path}: {(int)response.StatusCode} {response.Headers.WwwAuthenticate}");
             }
 
-            return await ExpiredTokens.ExpireAsync(_fixture, await Identity.GetAccessTokenAsync(user, cancellationToken), cancellationToken);
+            return await ExpiredTokens.ExpireAsync(_fixture, await TokenAsync(user, service, cancellationToken), cancellationToken);
         }
 
-        /// <summary>A new token of the user, revoked as the public client revokes it (RFC 7009).</summary>
-        private async Task<string> RevokedTokenAsync(TestUser user, CancellationToken cancellationToken)
+        /// <summary>A new token of the user for the service, revoked as the public client revokes it (RFC 7009).</summary>
+        private async Task<string> RevokedTokenAsync(TestUser user, string service, CancellationToken cancellationToken)
         {
-            var token = await Identity.GetAccessTokenAsync(user, cancellationToken);
+            var token = await TokenAsync(user, service, cancellationToken);
             await Identity.RevokeAsync(token, cancellationToken);
             return token;
-        }
-
-        /// <summary>As in TokenValidationTests: without the posts scope, the token's audience is not the post service.</summary>
-        private async Task<string> WrongAudienceTokenAsync(TestUser user, CancellationToken cancellationToken)
-        {
-            var token = await Identity.PasswordGrantAsync(user.UserName, user.Password, cancellationToken, scope: "openid profile roles");
-            Assert.True(token.Status == HttpStatusCode.OK, $"password grant without posts: {token.Body}");
-            return token.AccessToken;
         }
     }
 }

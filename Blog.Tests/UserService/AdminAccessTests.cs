@@ -25,7 +25,7 @@ public sealed class AdminAccessTests(BlogAppFixture fixture)
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
         var author = await _identity.RegisterAsync(timeout.Token);
-        var authorToken = await _identity.GetAccessTokenAsync(author, timeout.Token);
+        var authorToken = await _identity.GetAccountTokenAsync(author, timeout.Token);
         var uri = path.Replace("{id}", author.Id, StringComparison.Ordinal);
         object? body = method == "PUT" ? new { roles = new[] { "admin", "author" } } : null;
 
@@ -40,7 +40,7 @@ public sealed class AdminAccessTests(BlogAppFixture fixture)
     public async Task Admin_lists_and_reads_users_and_role_changes_revoke_tokens()
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        var adminToken = await _identity.GetAccessTokenAsync(await _identity.GetAdminAsync(), timeout.Token);
+        var adminToken = await _identity.GetAccountTokenAsync(await _identity.GetAdminAsync(), timeout.Token);
         var author = await _identity.RegisterAsync(timeout.Token);
         var authorToken = await _identity.GetAccessTokenAsync(author, timeout.Token);
 

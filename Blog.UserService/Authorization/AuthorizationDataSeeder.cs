@@ -31,6 +31,7 @@ internal sealed partial class AuthorizationDataSeeder(
         }
 
         await UpsertScopeAsync(BlogScopes.Posts, "Write and manage blog posts", BlogResources.PostService, cancellationToken);
+        await UpsertScopeAsync(BlogScopes.Account, "Manage one's own account (and, for admins, users)", BlogResources.UserService, cancellationToken);
         await UpsertScopeAsync(BlogScopes.UsersRead, "Read public user profiles", BlogResources.UserService, cancellationToken);
 
         await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
@@ -48,6 +49,7 @@ internal sealed partial class AuthorizationDataSeeder(
                 Permissions.Scopes.Email,
                 Permissions.Scopes.Roles,
                 Permissions.Prefixes.Scope + BlogScopes.Posts,
+                Permissions.Prefixes.Scope + BlogScopes.Account,
             },
         }, cancellationToken);
 
@@ -84,7 +86,8 @@ internal sealed partial class AuthorizationDataSeeder(
 
     private async Task UpsertApplicationAsync(OpenIddictApplicationDescriptor descriptor, CancellationToken cancellationToken)
     {
-        // Updating also re-hashes the secret, so a changed parameter takes effect at the next start.
+        // Updating replaces the permissions (a database from an earlier version gets new scopes) and re-hashes the
+        // secret, so a changed parameter takes effect at the next start.
         if (await applications.FindByClientIdAsync(descriptor.ClientId!, cancellationToken) is { } existing)
         {
             await applications.UpdateAsync(existing, descriptor, cancellationToken);

@@ -57,7 +57,7 @@ public static class AuthorizationServerExtensions
                     .AllowClientCredentialsFlow();
 
                 options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess,
-                    BlogScopes.Posts, BlogScopes.UsersRead);
+                    BlogScopes.Posts, BlogScopes.Account, BlogScopes.UsersRead);
 
                 if (settings.Issuer is not null)
                 {
@@ -93,13 +93,18 @@ public static class AuthorizationServerExtensions
                 // database on every request, so a revoked token (logout-all, demotion, lock) stops working here at once.
                 options.UseLocalServer();
                 options.EnableTokenEntryValidation();
+                // Only tokens meant for the user service (scopes account and users.read): a person's token for the
+                // post service, which the post service receives, must not open the account and admin APIs here.
+                options.AddAudiences(BlogResources.UserService);
                 options.UseAspNetCore();
             });
 
         builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => context.User.IsPerson()))
-            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(BlogRoles.Admin))
+            .AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser()
+                .RequireAssertion(context => context.User.IsPerson() && context.User.HasScope(BlogScopes.Account)))
+            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(BlogRoles.Admin)
+                .RequireAssertion(context => context.User.HasScope(BlogScopes.Account)))
             .AddPolicy(UsersReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => context.User.HasScope(BlogScopes.UsersRead)));
 
         builder.Services.AddScoped<TokenRevocation>();

@@ -10,9 +10,19 @@ public static class BlogClients
     public const string PostService = "post-service";
 }
 
+/// <summary>
+/// Each scope maps to one resource (audience): a client asks for one token per resource, so a resource server that
+/// receives a token cannot replay it at another.
+/// </summary>
 public static class BlogScopes
 {
+    /// <summary>People's access to the post service (audience post-service).</summary>
     public const string Posts = "posts";
+
+    /// <summary>People's access to their account and, for admins, the admin API of the user service (audience user-service).</summary>
+    public const string Account = "account";
+
+    /// <summary>The post service's client-credentials access to the user directory (audience user-service).</summary>
     public const string UsersRead = "users.read";
 }
 
@@ -22,6 +32,7 @@ public static class BlogResources
     /// returns claims only to a confidential client that is an audience of the token).</summary>
     public const string PostService = BlogClients.PostService;
 
+    /// <summary>Audience of tokens for the account and users.read scopes: the user service's own APIs require it.</summary>
     public const string UserService = "user-service";
 }
 

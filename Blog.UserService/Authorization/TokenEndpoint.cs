@@ -58,7 +58,7 @@ public static partial class TokenEndpoint
                 return InvalidGrant(InvalidCredentials);
             }
 
-            return await SignInUserAsync(user, request.GetScopes(), users, scopes);
+            return await SignInUserAsync(user, request.GetScopes(), request.GetScopes(), users, scopes);
         }
 
         if (request.IsRefreshTokenGrantType())
@@ -72,7 +72,12 @@ public static partial class TokenEndpoint
                 return InvalidGrant("The refresh token is no longer valid.");
             }
 
-            return await SignInUserAsync(user, authenticated.Principal!.GetScopes(), users, scopes);
+            // The refresh token keeps every scope granted at login. A scope parameter asks for an access token for a
+            // subset (RFC 6749 section 6; OpenIddict refuses scopes never granted and narrows the access token's
+            // scopes): its audiences must narrow with them, or a posts-only token would still open the user service.
+            var granted = authenticated.Principal!.GetScopes();
+            var forAccessToken = string.IsNullOrEmpty(request.Scope) ? granted : [.. granted.Intersect(request.GetScopes(), StringComparer.Ordinal)];
+            return await SignInUserAsync(user, granted, forAccessToken, users, scopes);
         }
 
         if (request.IsClientCredentialsGrantType())
@@ -82,7 +87,7 @@ public static partial class TokenEndpoint
             var identity = NewIdentity();
             identity.SetClaim(Claims.Subject, await applications.GetClientIdAsync(application));
             identity.SetClaim(Claims.Name, await applications.GetDisplayNameAsync(application));
-            return await SignInAsync(identity, request.GetScopes(), scopes);
+            return await SignInAsync(identity, request.GetScopes(), request.GetScopes(), scopes);
         }
 
         return Results.Forbid(
@@ -91,22 +96,27 @@ public static partial class TokenEndpoint
     }
 
     private static async Task<IResult> SignInUserAsync(
-        BlogUser user, ImmutableArray<string> requestedScopes, UserManager<BlogUser> users, IOpenIddictScopeManager scopes)
+        BlogUser user, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes,
+        UserManager<BlogUser> users, IOpenIddictScopeManager scopes)
     {
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id)
             .SetClaim(Claims.Name, user.UserName)
             .SetClaim(Claims.Email, user.Email)
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
-        return await SignInAsync(identity, requestedScopes, scopes);
+        return await SignInAsync(identity, grantedScopes, accessTokenScopes, scopes);
     }
 
-    private static async Task<IResult> SignInAsync(ClaimsIdentity identity, ImmutableArray<string> requestedScopes, IOpenIddictScopeManager scopes)
+    /// <param name="grantedScopes">The grant's scopes, which a refresh token keeps.</param>
+    /// <param name="accessTokenScopes">The access token's scopes: the granted ones, or the subset a refresh asked for.</param>
+    private static async Task<IResult> SignInAsync(
+        ClaimsIdentity identity, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, IOpenIddictScopeManager scopes)
     {
-        // OpenIddict has checked the client's scope permissions; the resources (audiences) follow from the scopes.
-        identity.SetScopes(requestedScopes);
+        // OpenIddict has checked the client's scope permissions; the resources (audiences) follow from the access
+        // token's scopes: one token per resource when the client asks for one resource's scope.
+        identity.SetScopes(grantedScopes);
         var resources = new List<string>();
-        await foreach (var resource in scopes.ListResourcesAsync(identity.GetScopes()))
+        await foreach (var resource in scopes.ListResourcesAsync(accessTokenScopes))
         {
             resources.Add(resource);
         }

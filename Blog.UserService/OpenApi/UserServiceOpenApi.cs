@@ -24,16 +24,17 @@ public static class UserServiceOpenApi
             Title = "Blog user service",
             Description = "Accounts, user administration and public profiles; the OAuth 2 authorization server of Blog "
                 + "(password, refresh_token and client_credentials grants; RFC 7662 introspection; RFC 7009 revocation). "
-                + "Log in with the Authorize button: client id blog-client, no secret.",
+                + "Log in with the Authorize button: client id blog-client, no secret, scope account (audience user-service). "
+                + "One token per resource: a post-service token (scope posts) is refused here, an account token there.",
             TokenUrl = http => new Uri(http is null
                 ? "/connect/token"
                 : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/connect/token", UriKind.RelativeOrAbsolute),
             Scopes = PeopleScopes,
-            DefaultScopes = [Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.OfflineAccess, BlogScopes.Posts],
+            DefaultScopes = [Scopes.OpenId, Scopes.Profile, Scopes.Roles, Scopes.OfflineAccess, BlogScopes.Account],
             PolicyScopes = new Dictionary<string, IReadOnlyList<string>>
             {
-                [AuthorizationServerExtensions.UserPolicy] = [],
-                [AuthorizationServerExtensions.AdminPolicy] = [],
+                [AuthorizationServerExtensions.UserPolicy] = [BlogScopes.Account],
+                [AuthorizationServerExtensions.AdminPolicy] = [BlogScopes.Account],
                 [AuthorizationServerExtensions.UsersReadPolicy] = [BlogScopes.UsersRead],
             },
             ClientCredentialsScopes = new Dictionary<string, string>
@@ -77,6 +78,7 @@ public static class UserServiceOpenApi
         [Scopes.Roles] = "Roles in the identity token",
         [Scopes.OfflineAccess] = "A refresh token",
         [BlogScopes.Posts] = "The post service (audience post-service): needed for every call to it",
+        [BlogScopes.Account] = "The user service's account and admin APIs (audience user-service): needed for every call to them",
     };
 
     private static bool IsLoopback(Uri uri)
@@ -90,8 +92,11 @@ public static class UserServiceOpenApi
 
         document.Paths["/connect/token"] = FormPost(document,
             "Get a token (password, refresh_token or client_credentials grant)",
-            "Password grant: client_id=blog-client, username, password, scope (e.g. 'openid profile roles offline_access posts'). "
-            + "Refresh: client_id=blog-client, refresh_token. Client credentials: client_id=post-service, client_secret, scope=users.read. "
+            "Password grant: client_id=blog-client, username, password, scope: one resource per token, e.g. 'openid profile roles offline_access account' for this service's APIs, "
+            + "'openid profile roles offline_access posts' for the post service. "
+            + "Refresh: client_id=blog-client, refresh_token, and optionally scope: a subset of the granted scopes, e.g. 'posts' for a "
+            + "post-service token or 'account' for a user-service token (one token per resource; the audiences follow the scopes). "
+            + "Client credentials: client_id=post-service, client_secret, scope=users.read. "
             + "Wrong password, unknown user and locked account all get the same invalid_grant. Rate limited per client address (429 with Retry-After).",
             new()
             {
