@@ -49,7 +49,7 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         // Revocation of an access and a refresh token; a password change (which revokes every token of the user).
         await _identity.RevokeAsync(refreshed.AccessToken, ct);
         await _identity.RevokeAsync(refreshed.RefreshToken!, ct);
-        var beforeChange = Keep(await _identity.PasswordGrantAsync(user.UserName, user.Password, ct), "before the password change", secrets);
+        var beforeChange = Keep(await _identity.PasswordGrantAsync(user.UserName, user.Password, ct, IdentityClient.AccountScopes), "before the password change", secrets);
         secrets["new password"] = IdentityClient.NewPassword();
         using (var change = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Post, "/api/account/password", beforeChange.AccessToken,
                    new { currentPassword = user.Password, newPassword = secrets["new password"] }), ct))
