@@ -145,7 +145,7 @@ var info = new RunInfo(startedAt, clock.Elapsed, machine, loadBefore, RunInfo.Re
 var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Instances.Values], runPeaks)
     + $"""
 
-    Revocation to refusal ({revocation.Revocations} revocations at the user service's revocation endpoint after {RevocationLatency.WarmupRevocations} uncounted ones, each token cached by all {replicas.Count} `postservice` replicas first; from sending the revocation, every replica polled on its own address with `GET /api/posts/mine` until it answers 401; {revocation.NotRefusedInTime} not refused within 5 s):
+    Revocation to refusal ({revocation.Revocations} revocations at the user service's revocation endpoint after {RevocationLatency.WarmupRevocations} uncounted ones, each token cached by all {replicas.Count} `postservice` replicas first; from sending the revocation, every replica polled on its own address with `GET /api/posts/mine`, a request at most every {RevocationLatency.PollInterval.TotalMilliseconds:F0} ms, until it answers 401; {revocation.NotRefusedInTime} not refused within 5 s):
 
     | part | median ms | p99 ms | max ms |
     |---|---:|---:|---:|
