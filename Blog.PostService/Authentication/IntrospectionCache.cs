@@ -105,11 +105,15 @@ public sealed partial class IntrospectionCache : IDisposable
         activity?.SetTag("blog.token.id", hash.TokenId);
         try
         {
-            var value = await _redis.GetDatabase()
-                .StringGetAsync(hash.ToCacheKey(_options.CacheKeyPrefix))
+            var database = _redis.GetDatabase();
+            // The entry and the token's revocation marker in one round trip: the marker refuses an entry that a
+            // revocation event should have deleted but no instance heard (every subscription down at that moment).
+            var found = await database
+                .StringGetAsync([hash.ToCacheKey(_options.CacheKeyPrefix), RevocationContract.RevokedTokenKey(hash.Hex)])
                 .WaitAsync(_options.RedisTimeout, cancellationToken);
-            var entry = value.HasValue ? CachedIntrospection.Deserialize((byte[])value!) : null;
-            if (entry is null || !entry.IsUsableAt(Now) || IsRevoked(hash, entry))
+            var entry = found[0].HasValue ? CachedIntrospection.Deserialize((byte[])found[0]!) : null;
+            if (entry is null || !entry.IsUsableAt(Now) || IsRevoked(hash, entry) || found[1].HasValue
+                || await IsSubjectMarkedRevokedAsync(database, entry, cancellationToken))
             {
                 activity?.SetTag("blog.token_cache.result", "miss");
                 _telemetry.Miss();
@@ -128,6 +132,21 @@ public sealed partial class IntrospectionCache : IDisposable
             _telemetry.Miss();
             return null;
         }
+    }
+
+    /// <summary>
+    /// Whether the user service marked every token of the entry's subject issued before some time revoked (the same
+    /// rule as the store script: a marker later than the token's issue time).
+    /// </summary>
+    private async Task<bool> IsSubjectMarkedRevokedAsync(IDatabase database, CachedIntrospection entry, CancellationToken cancellationToken)
+    {
+        if (entry.Subject is not { } subject)
+        {
+            return false;
+        }
+
+        var notBefore = await database.StringGetAsync(RevocationContract.RevokedSubjectKey(subject)).WaitAsync(_options.RedisTimeout, cancellationToken);
+        return notBefore.TryParse(out long notBeforeUnixMs) && notBeforeUnixMs > (entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0);
     }
 
     /// <summary>Keeps a validated result in both levels. Redis is written fire-and-forget: a request never waits for it.</summary>

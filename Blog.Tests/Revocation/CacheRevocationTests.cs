@@ -89,9 +89,13 @@ public sealed class CacheRevocationTests : IDisposable
         Assert.True(_cache.TryGetLocal(during, out _));
     }
 
-    private static CachedIntrospection Entry(string subject, TimeSpan issuedAgo)
-        => new("AuthenticationTypes.Federation", "name", "role", [new CachedClaim("sub", subject, ClaimValueTypes.String, "issuer", "issuer")],
-            Now.AddMinutes(10), Now.AddMinutes(5), subject, Now - issuedAgo);
+    /// <summary>An entry of <paramref name="subject"/> issued <paramref name="issuedAgo"/> before <paramref name="now"/> (default: this class's Now).</summary>
+    internal static CachedIntrospection Entry(string subject, TimeSpan issuedAgo, DateTimeOffset? now = null)
+    {
+        var at = now ?? Now;
+        return new("AuthenticationTypes.Federation", "name", "role", [new CachedClaim("sub", subject, ClaimValueTypes.String, "issuer", "issuer")],
+            at.AddMinutes(10), at.AddMinutes(5), subject, at - issuedAgo);
+    }
 
     public void Dispose()
     {
