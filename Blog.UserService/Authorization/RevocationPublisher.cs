@@ -32,10 +32,11 @@ public sealed partial class RevocationPublisher(
         revocation = revocation with { NotBeforeUnixMs = now, PublishedUnixMs = now };
         try
         {
-            var database = redis.GetDatabase();
-            // A cached entry can live no longer than the access token it stands for: nor need the marker.
-            await database.StringSetAsync(markerKey, now, options.Value.AccessTokenLifetime);
-            var receivers = await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RevocationContract.Channel), RevocationContract.Serialize(revocation));
+            // Marker and event in one round trip, in that order. A cached entry can live no longer than the access
+            // token it stands for: nor need the marker.
+            var receivers = (long)await redis.GetDatabase().ScriptEvaluateAsync(MarkAndPublishScript,
+                [markerKey],
+                [now, (long)options.Value.AccessTokenLifetime.TotalMilliseconds, RevocationContract.Channel, RevocationContract.Serialize(revocation)]);
             telemetry.Published();
             LogPublished(what, receivers);
         }
@@ -45,6 +46,12 @@ public sealed partial class RevocationPublisher(
             LogPublishFailed(exception, what);
         }
     }
+
+    // KEYS: marker. ARGV: revocation time (Unix ms), marker lifetime (ms), channel, event. Returns the receivers.
+    private const string MarkAndPublishScript = """
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return redis.call('PUBLISH', ARGV[3], ARGV[4])
+        """;
 
     [LoggerMessage(LogLevel.Information, "Published the revocation of {What} to {Receivers} subscribers")]
     private partial void LogPublished(string what, long receivers);
