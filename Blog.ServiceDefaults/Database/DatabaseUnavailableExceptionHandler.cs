@@ -41,18 +41,8 @@ public sealed partial class DatabaseUnavailableExceptionHandler(
         });
     }
 
-    public static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is RetryLimitExceededException or DbException { IsTransient: true })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsDatabaseUnavailable(Exception exception)
+        => exception.AndInner().Any(cause => cause is RetryLimitExceededException or DbException { IsTransient: true });
 
     [LoggerMessage(LogLevel.Warning, "The database is unavailable: {Method} {Path} answered 503")]
     private partial void LogDatabaseUnavailable(Exception exception, string method, string path);

@@ -85,21 +85,8 @@ internal sealed class ClientErrorExceptionHandler(IProblemDetailsService problem
         BadHttpRequestException bad => (bad.StatusCode, bad.InnerException is JsonException json ? $"{bad.Message} {json.Message}" : bad.Message),
         InvalidDataException form when form.Source is { } source && FormReaders.Contains(source)
             => (StatusCodes.Status400BadRequest, $"The form cannot be read: {form.Message}"),
-        _ when FindDbException(exception) is { SqlState: { } state } && UnstorableCharacterStates.Contains(state)
+        _ when exception.AndInner().OfType<DbException>().FirstOrDefault() is { SqlState: { } state } && UnstorableCharacterStates.Contains(state)
             => (StatusCodes.Status400BadRequest, "The request holds a character that cannot be stored, such as NUL (U+0000)."),
         _ => null,
     };
-
-    private static DbException? FindDbException(Exception exception)
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is DbException db)
-            {
-                return db;
-            }
-        }
-
-        return null;
-    }
 }
