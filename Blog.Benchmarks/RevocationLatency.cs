@@ -18,9 +18,17 @@ public sealed record LatencySummary(double MedianMs, double P99Ms, double MaxMs)
 
 /// <summary>
 /// Revocation-to-refusal, from sending the revocation to the last replica refusing the token; beside it, when the
-/// revocation endpoint answered, and the last refusal relative to that answer (negative: refused before the answer).
+/// revocation endpoint answered, and the last refusal relative to that answer (negative: refused before the answer);
+/// <see cref="WarmUp"/>: sending -> last refusal over the uncounted first rounds, what a freshly started service costs.
 /// </summary>
-public sealed record RevocationLatencyResult(int Revocations, int NotRefusedInTime, LatencySummary Total, LatencySummary Endpoint, LatencySummary AfterAnswer);
+public sealed record RevocationLatencyResult(
+    int Revocations, int NotRefusedInTime, LatencySummary Total, LatencySummary Endpoint, LatencySummary AfterAnswer, LatencySummary WarmUp)
+{
+    /// <summary>The goal of issue 5 for the 99th percentile, on this machine.</summary>
+    public const double GoalP99Ms = 100;
+
+    public bool GoalMet => NotRefusedInTime == 0 && Total.P99Ms < GoalP99Ms;
+}
 
 /// <summary>
 /// For each round: a fresh token, cached on every replica (each answers 200 from its in-process level), then
@@ -32,8 +40,19 @@ public static class RevocationLatency
 
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Rounds run first and not counted: the first revocations pay for JIT compilation and cold pools.</summary>
-    public const int WarmupRevocations = 5;
+    /// <summary>
+    /// Authenticated, and nothing else: the observer must not load the two cores it shares with the user service being
+    /// timed (a database query per poll, as GET /api/posts/mine costs, made every step of the revocation slower).
+    /// </summary>
+    public const string PolledPath = "/api/ping/me";
+
+    /// <summary>
+    /// Rounds run first and not counted. The revocation path's methods run once per revocation, so they reach
+    /// optimized (tier-1) code only after some 30 calls: until then each revocation was two to three times slower
+    /// (measured with timestamps around OpenIddict's handlers: the time to publish fell until about the 100th
+    /// revocation). The figure of record is for a service that has been running; the warm-up is reported beside it.
+    /// </summary>
+    public const int WarmupRevocations = 100;
 
     public static async Task<RevocationLatencyResult> MeasureAsync(
         HttpClient userService, IReadOnlyList<Uri> replicas, string userName, string password, int revocations, CancellationToken cancellationToken)
@@ -44,13 +63,14 @@ public static class RevocationLatency
             var totals = new List<double>(revocations);
             var endpoint = new List<double>(revocations);
             var afterAnswer = new List<double>(revocations);
+            var warmUp = new List<double>(WarmupRevocations);
             var late = 0;
             for (var round = -WarmupRevocations; round < revocations; round++)
             {
                 var token = await GetTokenAsync(userService, userName, password, cancellationToken);
                 foreach (var client in clients)
                 {
-                    if (await GetMineAsync(client, token, cancellationToken) != HttpStatusCode.OK)
+                    if (await GetAuthenticatedAsync(client, token, cancellationToken) != HttpStatusCode.OK)
                     {
                         throw new InvalidOperationException($"{client.BaseAddress} refused a fresh token");
                     }
@@ -71,8 +91,10 @@ public static class RevocationLatency
 
                 var answered = Stopwatch.GetElapsedTime(started);
                 var refused = await Task.WhenAll(refusals);
+                var last = refused.Max(elapsed => elapsed ?? RefusalTimeout);
                 if (round < 0)
                 {
+                    warmUp.Add(last.TotalMilliseconds);
                     continue;
                 }
 
@@ -81,13 +103,12 @@ public static class RevocationLatency
                     late++;
                 }
 
-                var last = refused.Max(elapsed => elapsed ?? RefusalTimeout);
                 totals.Add(last.TotalMilliseconds);
                 endpoint.Add(answered.TotalMilliseconds);
                 afterAnswer.Add((last - answered).TotalMilliseconds);
             }
 
-            return new RevocationLatencyResult(revocations, late, LatencySummary.Of(totals), LatencySummary.Of(endpoint), LatencySummary.Of(afterAnswer));
+            return new RevocationLatencyResult(revocations, late, LatencySummary.Of(totals), LatencySummary.Of(endpoint), LatencySummary.Of(afterAnswer), LatencySummary.Of(warmUp));
         }
         finally
         {
@@ -104,7 +125,7 @@ public static class RevocationLatency
         using var pace = new PeriodicTimer(PollInterval);
         while (Stopwatch.GetElapsedTime(started) < RefusalTimeout)
         {
-            if (await GetMineAsync(client, token, cancellationToken) == HttpStatusCode.Unauthorized)
+            if (await GetAuthenticatedAsync(client, token, cancellationToken) == HttpStatusCode.Unauthorized)
             {
                 return Stopwatch.GetElapsedTime(started);
             }
@@ -115,9 +136,9 @@ public static class RevocationLatency
         return null;
     }
 
-    private static async Task<HttpStatusCode> GetMineAsync(HttpClient client, string token, CancellationToken cancellationToken)
+    private static async Task<HttpStatusCode> GetAuthenticatedAsync(HttpClient client, string token, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/posts/mine");
+        using var request = new HttpRequestMessage(HttpMethod.Get, PolledPath);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await client.SendAsync(request, cancellationToken);
         return response.StatusCode;
