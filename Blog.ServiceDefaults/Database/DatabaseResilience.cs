@@ -22,6 +22,17 @@ public static class DatabaseResilienceExtensions
     /// <summary>Seconds a connection attempt may take, unless the connection string sets its own Timeout.</summary>
     public const int ConnectTimeoutSeconds = 3;
 
+    /// <summary>
+    /// Connections one service process may hold, unless the connection string sets its own Maximum Pool Size. Npgsql's
+    /// default of 100 per process is PostgreSQL's whole default max_connections: under load, the first processes' pools
+    /// took every connection and the next one's were refused ("too many clients", 53300), each refusal retried for
+    /// seconds. At 16, five processes (two replicas, the user service, the benchmark's two variants) fit in 100; a
+    /// request past 16 concurrent queries waits for a pooled connection instead of being refused.
+    /// </summary>
+    public const int MaxPoolSize = 16;
+
+    private static readonly string[] MaxPoolSizeKeywords = ["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"];
+
     /// <summary>No retry starts later than this after the first attempt; the last one may add a connection attempt.</summary>
     public static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(8);
 
@@ -33,7 +44,7 @@ public static class DatabaseResilienceExtensions
     {
         builder.AddNpgsqlDbContext<TContext>(
             connectionName,
-            settings => settings.ConnectionString = WithConnectTimeout(settings.ConnectionString),
+            settings => settings.ConnectionString = WithConnectionDefaults(settings.ConnectionString),
             options =>
             {
                 // Runs after Aspire's own UseNpgsql: replaces its retry strategy, keeps the rest.
@@ -44,8 +55,11 @@ public static class DatabaseResilienceExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionHandler, DatabaseUnavailableExceptionHandler>());
     }
 
-    /// <summary>The connection string with <see cref="ConnectTimeoutSeconds"/> as its Timeout, unless it has one.</summary>
-    public static string? WithConnectTimeout(string? connectionString)
+    /// <summary>
+    /// The connection string with <see cref="ConnectTimeoutSeconds"/> as its Timeout and <see cref="MaxPoolSize"/> as
+    /// its Maximum Pool Size, each unless it sets its own.
+    /// </summary>
+    public static string? WithConnectionDefaults(string? connectionString)
     {
         if (string.IsNullOrEmpty(connectionString))
         {
@@ -56,6 +70,11 @@ public static class DatabaseResilienceExtensions
         if (!parts.ContainsKey("Timeout"))
         {
             parts["Timeout"] = ConnectTimeoutSeconds;
+        }
+
+        if (!MaxPoolSizeKeywords.Any(parts.ContainsKey))
+        {
+            parts["Maximum Pool Size"] = MaxPoolSize;
         }
 
         return parts.ConnectionString;

@@ -1,5 +1,7 @@
+using Blog.ServiceDefaults.Database;
 using Blog.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Blog.Tests.Foundation;
 
@@ -36,5 +38,31 @@ public sealed class ResourceWiringTests(BlogAppFixture fixture)
         Assert.True(File.Exists(clusterVersionFile), $"{clusterVersionFile} missing");
         var environment = await fixture.GetEnvironmentAsync("userservice");
         Assert.StartsWith("Host=localhost;", environment["ConnectionStrings__usersdb"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_service_instance_can_fill_its_connection_pool_at_once()
+    {
+        // Pools that together exceed max_connections make PostgreSQL refuse ("too many clients") the last process to
+        // get busy: that is how the benchmark's Redis-only instance once fell from 1,600 to 60 requests per second.
+        var instances = (await fixture.GetInstanceIdsAsync("userservice")).Count + (await fixture.GetInstanceIdsAsync("postservice")).Count;
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("postgres", timeout.Token));
+        await connection.OpenAsync(timeout.Token);
+        var maxConnections = await ReadSettingAsync(connection, "max_connections", timeout.Token);
+        var reserved = await ReadSettingAsync(connection, "superuser_reserved_connections", timeout.Token);
+        // Room left for the AppHost's health checks, a migration and a person with psql.
+        const int headroom = 10;
+
+        Assert.True(instances >= 3, $"expected the user service and two post service replicas, found {instances} instances");
+        Assert.True(instances * DatabaseResilienceExtensions.MaxPoolSize <= maxConnections - reserved - headroom,
+            $"{instances} instances x {DatabaseResilienceExtensions.MaxPoolSize} pooled connections do not fit in max_connections {maxConnections} - {reserved} reserved - {headroom}");
+    }
+
+    private static async Task<int> ReadSettingAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT setting::int FROM pg_settings WHERE name = @name", connection);
+        command.Parameters.AddWithValue("name", name);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }
