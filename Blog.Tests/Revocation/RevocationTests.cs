@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using Blog.Tests.Fixtures;
 using Blog.Tests.PostService;
+using Blog.Tests.Security;
+using Npgsql;
 
 namespace Blog.Tests.Revocation;
 
@@ -55,6 +57,42 @@ public sealed class RevocationTests(BlogAppFixture fixture)
         await _identity.RevokeAsync(token, timeout.Token);
 
         await AssertRefusedWithinAsync(replicas, [token], timeout.Token);
+    }
+
+    [Fact]
+    public async Task Both_replicas_refuse_a_revoked_token_before_the_user_service_has_written_the_revocation()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
+        var (_, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+        await WarmAsync(replicas, [token], timeout.Token);
+        var tokenId = (await ExpiredTokens.ReadPayloadAsync(fixture, token)).GetProperty("oi_tkn_id").GetString()!;
+
+        // The test holds the token's row: the revocation endpoint can read it, but not mark it revoked, until the
+        // transaction ends. The caches must hear of the revocation before that write, not after it.
+        await using var database = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("usersdb", timeout.Token));
+        await database.OpenAsync(timeout.Token);
+        await using var hold = await database.BeginTransactionAsync(timeout.Token);
+        Assert.Equal("valid", await ReadTokenStatusAsync(database, tokenId, timeout.Token, forUpdate: true));
+
+        var revocation = _identity.RevokeAsync(token, timeout.Token);
+        await AssertRefusedWithinAsync(replicas, [token], timeout.Token);
+
+        Assert.False(revocation.IsCompleted, "the revocation endpoint answered although its database write was held back");
+        await hold.RollbackAsync(timeout.Token);
+        await revocation;
+        Assert.Equal("revoked", await ReadTokenStatusAsync(database, tokenId, timeout.Token, forUpdate: false));
+    }
+
+    private static async Task<string?> ReadTokenStatusAsync(NpgsqlConnection database, string tokenId, CancellationToken cancellationToken, bool forUpdate)
+    {
+        await using var command = new NpgsqlCommand(
+            forUpdate
+                ? """SELECT "Status" FROM "OpenIddictTokens" WHERE "Id" = @id FOR UPDATE"""
+                : """SELECT "Status" FROM "OpenIddictTokens" WHERE "Id" = @id""",
+            database);
+        command.Parameters.AddWithValue("id", tokenId);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken);
     }
 
     [Fact]
