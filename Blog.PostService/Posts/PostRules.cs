@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Blog.PostService.Infrastructure;
+using Blog.ServiceDefaults.Http;
 
 namespace Blog.PostService.Posts;
 
@@ -8,7 +9,6 @@ public static partial class PostRules
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 50;
-    public const int MaxPage = 10_000;
     public const int MaxBodyLength = 100_000;
     public const int MaxTags = 10;
     public const int MaxTagLength = 32;
@@ -63,21 +63,7 @@ public static partial class PostRules
         return errors;
     }
 
-    public static Dictionary<string, string[]> ValidatePage(int? page, int? pageSize)
-    {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (page is < 1 or > MaxPage)
-        {
-            errors["page"] = [$"page is between 1 and {MaxPage}."];
-        }
-
-        if (pageSize is < 1 or > MaxPageSize)
-        {
-            errors["pageSize"] = [$"pageSize is between 1 and {MaxPageSize}."];
-        }
-
-        return errors;
-    }
+    public static Dictionary<string, string[]> ValidatePage(int? page, int? pageSize) => Paging.Validate(page, pageSize, MaxPageSize);
 
     /// <summary>An author filter is a user id: at most as long as the column, with no control characters.</summary>
     public static bool IsValidAuthorFilter(string author)

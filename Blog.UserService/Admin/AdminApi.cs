@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.Http;
 using Blog.UserService.Accounts;
 using Blog.UserService.Authorization;
 using Blog.UserService.Users;
@@ -11,9 +12,6 @@ namespace Blog.UserService.Admin;
 public static class AdminApi
 {
     public const int MaxPageSize = 100;
-
-    /// <summary>Far beyond any real list, and it keeps (page - 1) * pageSize from overflowing (a huge page was a 500).</summary>
-    public const int MaxPage = 10_000;
 
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
@@ -34,17 +32,7 @@ public static class AdminApi
     private static async Task<Results<Ok<UserPage>, ValidationProblem>> ListAsync(
         UserManager<BlogUser> users, CancellationToken cancellationToken, int page = 1, int pageSize = 20)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (page is < 1 or > MaxPage)
-        {
-            errors["page"] = [$"The page must be between 1 and {MaxPage}."];
-        }
-
-        if (pageSize is < 1 or > MaxPageSize)
-        {
-            errors["pageSize"] = [$"The page size must be between 1 and {MaxPageSize}."];
-        }
-
+        var errors = Paging.Validate(page, pageSize, MaxPageSize);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
