@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Blog.Tests.Fixtures;
 
@@ -100,6 +101,27 @@ public sealed class BlogAppFixture : IAsyncLifetime
             .Select(instance => instance.Value.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS" && variable.IsFromSpec)?.Value)
             .OfType<string>()
             .Select(urls => new HttpClient { BaseAddress = new Uri(urls.Split(';')[0]), Timeout = DefaultTimeout })];
+
+    /// <summary>
+    /// An open connection to one of the application's databases ("postgres", "usersdb", "postsdb"). Not pooled: the
+    /// fault tests restart PostgreSQL, which ends every pooled connection of this process, and a pool would hand a
+    /// later test one of those ("57P01: terminating connection due to administrator command").
+    /// </summary>
+    public async Task<NpgsqlConnection> OpenDatabaseAsync(string resourceName, CancellationToken cancellationToken)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(await App.GetConnectionStringAsync(resourceName, cancellationToken)) { Pooling = false };
+        var connection = new NpgsqlConnection(connectionString.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>The value the AppHost resolved for a parameter (generated secrets included).</summary>
     public async Task<string> GetParameterValueAsync(string name)

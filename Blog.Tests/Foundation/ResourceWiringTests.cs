@@ -47,8 +47,7 @@ public sealed class ResourceWiringTests(BlogAppFixture fixture)
         // get busy: that is how the benchmark's Redis-only instance once fell from 1,600 to 60 requests per second.
         var instances = (await fixture.GetInstanceIdsAsync("userservice")).Count + (await fixture.GetInstanceIdsAsync("postservice")).Count;
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("postgres", timeout.Token));
-        await connection.OpenAsync(timeout.Token);
+        await using var connection = await fixture.OpenDatabaseAsync("postgres", timeout.Token);
         var maxConnections = await ReadSettingAsync(connection, "max_connections", timeout.Token);
         var reserved = await ReadSettingAsync(connection, "superuser_reserved_connections", timeout.Token);
         // Room left for the AppHost's health checks, a migration and a person with psql.

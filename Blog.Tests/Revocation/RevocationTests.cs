@@ -70,8 +70,7 @@ public sealed class RevocationTests(BlogAppFixture fixture)
 
         // The test holds the token's row: the revocation endpoint can read it, but not mark it revoked, until the
         // transaction ends. The caches must hear of the revocation before that write, not after it.
-        await using var database = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("usersdb", timeout.Token));
-        await database.OpenAsync(timeout.Token);
+        await using var database = await fixture.OpenDatabaseAsync("usersdb", timeout.Token);
         await using var hold = await database.BeginTransactionAsync(timeout.Token);
         Assert.Equal("valid", await ReadTokenStatusAsync(database, tokenId, timeout.Token, forUpdate: true));
 

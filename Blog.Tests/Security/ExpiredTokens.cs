@@ -27,8 +27,7 @@ public static class ExpiredTokens
         var expired = await ReissueAsync(fixture, accessToken, issuedAt, expires);
 
         var tokenId = (await ReadPayloadAsync(fixture, accessToken)).GetProperty("oi_tkn_id").GetString();
-        await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("usersdb", cancellationToken));
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
         await using var command = new NpgsqlCommand(
             """UPDATE "OpenIddictTokens" SET "CreationDate" = @issuedAt, "ExpirationDate" = @expires WHERE "Id" = @id""", connection);
         command.Parameters.AddWithValue("issuedAt", issuedAt.UtcDateTime);
