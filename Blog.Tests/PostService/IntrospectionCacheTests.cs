@@ -13,17 +13,19 @@ namespace Blog.Tests.PostService;
 public sealed class IntrospectionCacheTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly TelemetryRecorder _recorder = new();
+    private readonly TelemetryRecorder _recorder;
     private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
     private readonly IntrospectionCache _cache;
 
     public IntrospectionCacheTests()
     {
         var options = Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" });
+        var meterFactory = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        _recorder = new TelemetryRecorder(meterFactory);
         _cache = new IntrospectionCache(
             _deadRedis,
             options,
-            new IntrospectionTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            new IntrospectionTelemetry(meterFactory),
             TimeProvider.System,
             NullLogger<IntrospectionCache>.Instance);
     }

@@ -32,11 +32,15 @@ internal sealed class TelemetryRecorder : IDisposable
     private readonly MeterListener _listener = new();
     private readonly List<(string Instrument, long Value, Dictionary<string, object?> Tags)> _measurements = [];
 
-    public TelemetryRecorder()
+    /// <summary>
+    /// Records the token-validation meter created by <paramref name="meterFactory"/> only: tests in other classes run
+    /// in parallel with their own caches, whose measurements would otherwise be counted here too.
+    /// </summary>
+    public TelemetryRecorder(IMeterFactory meterFactory)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == IntrospectionTelemetry.MeterName)
+            if (instrument.Meter.Name == IntrospectionTelemetry.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
