@@ -29,6 +29,9 @@ public sealed record BenchmarkOptions
     /// <summary>Revocations timed from the revocation request until every post service replica refuses the token.</summary>
     public int Revocations { get; init; } = 100;
 
+    /// <summary>Honest first requests (fresh tokens) measured alone and under one client's junk-token flood; 0 skips it.</summary>
+    public int JunkFloodRequests { get; init; } = 200;
+
     /// <summary>Before starting, wait (at most <see cref="MaxIdleWaitSeconds"/>) until the 1-minute load average is below this.</summary>
     public double IdleLoadAverage { get; init; } = 1.0;
 
@@ -52,6 +55,7 @@ public sealed record BenchmarkOptions
           --connections <n>     wrk connections (default 32)
           --max-requests <n>    request bound of one measurement (default 2000000)
           --stampede <n>        concurrent first requests with a fresh token (default 200)
+          --junk-flood <n>      honest first requests measured alone and under a junk-token flood (default 200, 0 skips)
           --wait-idle <s>       wait up to s seconds for the 1-minute load average to drop below --idle-load (default 0)
           --idle-load <x>       load average counted as idle (default 1.0)
           --only <key,key>      run only these scenarios (ping-anonymous, ping-memory, ..., password-grant)
@@ -67,7 +71,7 @@ public sealed record BenchmarkOptions
             var name = args[index];
             if (name == "--smoke")
             {
-                options = options with { DurationSeconds = 1, WarmupSeconds = 0, Rounds = 1, StampedeRequests = 20, Revocations = 5 };
+                options = options with { DurationSeconds = 1, WarmupSeconds = 0, Rounds = 1, StampedeRequests = 20, Revocations = 5, JunkFloodRequests = 20 };
                 continue;
             }
 
@@ -87,6 +91,7 @@ public sealed record BenchmarkOptions
                 "--max-requests" => options with { MaxRequests = Positive(name, value) },
                 "--stampede" => options with { StampedeRequests = Positive(name, value) },
                 "--revocations" => options with { Revocations = Positive(name, value) },
+                "--junk-flood" => options with { JunkFloodRequests = NonNegative(name, value) },
                 "--wait-idle" => options with { MaxIdleWaitSeconds = NonNegative(name, value) },
                 "--idle-load" => options with { IdleLoadAverage = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--output" => options with { OutputFile = value },

@@ -131,6 +131,15 @@ foreach (var instance in new[] { BlogUnderTest.PostService, BlogUnderTest.PostSe
     Log($"stampede {instance}: {stampede.Requests} requests, {stampede.Errors} errors, {stampede.Introspections} introspections, p50 {stampede.MedianMs:F1} ms, p99 {stampede.P99Ms:F1} ms");
 }
 
+// What one client sending junk bearer values takes from the others (their first requests, which need introspections).
+JunkFloodResult? junkFlood = null;
+if (options.JunkFloodRequests > 0)
+{
+    junkFlood = await JunkFlood.MeasureAsync(blog, BlogUnderTest.PostService, token => account.RequestTokenAsync(userService, token), options.JunkFloodRequests, run.Token);
+    Log($"junk flood: honest first requests alone {Format(junkFlood.Quiet)}, under the flood {Format(junkFlood.Flooded)}, {junkFlood.HonestErrors} honest errors; "
+        + $"junk {junkFlood.JunkRequests} requests ({junkFlood.JunkRefused} refused 401/429, {junkFlood.JunkOther} other), {junkFlood.Introspections} introspections for junk");
+}
+
 // Revocation-to-refusal across the post service's replicas (each on its own address).
 var replicas = await blog.GetReplicaAddressesAsync(BlogUnderTest.PostService, run.Token);
 var revocation = await RevocationLatency.MeasureAsync(userService, replicas, account.UserName, account.Password, options.Revocations, run.Token);
@@ -155,7 +164,19 @@ var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Ins
     | warm-up: the first {RevocationLatency.WarmupRevocations} revocations after start, sending -> last replica's 401 (not counted above) | {revocation.WarmUp.MedianMs:F1} | {revocation.WarmUp.P99Ms:F1} | {revocation.WarmUp.MaxMs:F1} |
 
     Goal: p99 of sending -> last replica's 401 under {RevocationLatencyResult.GoalP99Ms:F0} ms, every token refused: {(revocation.GoalMet ? "met" : "NOT met")}.
-    """;
+    """ + (junkFlood is null ? "" : $"""
+
+
+    Junk flood ({junkFlood.HonestRequests} honest first requests, `GET /api/ping/me` of `postservice` with a fresh token each, {JunkFlood.HonestAddress}, 4 at a time; alone, then while one client at {JunkFlood.JunkAddress} sends forged bearer values shaped like this issuer's tokens, 32 at a time):
+
+    | honest first requests | median ms | p99 ms | max ms |
+    |---|---:|---:|---:|
+    | alone | {junkFlood.Quiet.MedianMs:F1} | {junkFlood.Quiet.P99Ms:F1} | {junkFlood.Quiet.MaxMs:F1} |
+    | under the junk flood | {junkFlood.Flooded.MedianMs:F1} | {junkFlood.Flooded.P99Ms:F1} | {junkFlood.Flooded.MaxMs:F1} |
+
+    The junk client sent {junkFlood.JunkRequests:N0} requests: {junkFlood.JunkRefused:N0} refused (401 or 429), {junkFlood.JunkOther:N0} other answers; the instance introspected {junkFlood.Introspections:N0} of them. Honest errors: {junkFlood.HonestErrors}.
+    Goal: no honest error and the flooded p99 at most {JunkFloodResult.GoalP99Factor:F0}x the quiet p99: {(junkFlood.GoalMet ? "met" : "NOT met")}.
+    """);
 Console.WriteLine();
 Console.WriteLine(markdown);
 if (options.OutputFile is { } outputFile)
@@ -165,7 +186,7 @@ if (options.OutputFile is { } outputFile)
     Log($"results written to {outputFile}");
 }
 
-return goals.All(goal => goal.Met) && revocation.GoalMet ? 0 : 1;
+return goals.All(goal => goal.Met) && revocation.GoalMet && (junkFlood?.GoalMet ?? true) ? 0 : 1;
 
 static string Format(LatencySummary summary) => $"median {summary.MedianMs:F1} / p99 {summary.P99Ms:F1} / max {summary.MaxMs:F1} ms";
 
