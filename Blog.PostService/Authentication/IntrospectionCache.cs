@@ -13,9 +13,9 @@ namespace Blog.PostService.Authentication;
 /// remembered only in a small, short-lived in-process set, never in Redis, so junk tokens cannot grow Redis.
 /// Redis failures never fail a request: the lookup reports a miss (the caller introspects), with a warning and a count.
 /// Revocation events (<see cref="Revoke"/>: one token, every token of a subject, or every token of a login) evict
-/// entries from both levels and are remembered for as long as an entry
-/// could outlive them, so that neither a racing write nor a later hit brings a revoked token back. While the
-/// revocation channel is down (<see cref="SuspendLocal"/>), the in-process level is bypassed, since it would miss events.
+/// entries from both levels and are remembered for as long as an entry could outlive them, so that neither a racing
+/// write nor a later hit brings a revoked token back. While the revocation channel is down
+/// (<see cref="SuspendLocal"/>), the in-process level is bypassed, since it would miss events.
 /// </summary>
 public sealed partial class IntrospectionCache : IDisposable
 {
