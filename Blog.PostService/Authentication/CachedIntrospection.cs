@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Blog.ServiceDefaults.Revocation;
 using OpenIddict.Abstractions;
 
 namespace Blog.PostService.Authentication;
@@ -9,7 +10,8 @@ namespace Blog.PostService.Authentication;
 /// An introspection result that passed every OpenIddict check, reduced to what rebuilds the same principal: each
 /// claim (type, value, value type, issuers; OpenIddict's private oi_* claims included, so scopes, audiences and the
 /// token type read the same), the identity's authentication/name/role types, the token's exp and when the entry
-/// itself stops being usable (never later than exp).
+/// itself stops being usable (never later than exp). Subject, issue time and login (authorization id) say which
+/// revocations cover it.
 /// </summary>
 public sealed record CachedIntrospection(
     string? AuthenticationType,
@@ -19,7 +21,8 @@ public sealed record CachedIntrospection(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset CachedUntil,
     string? Subject = null,
-    DateTimeOffset? IssuedAt = null)
+    DateTimeOffset? IssuedAt = null,
+    string? AuthorizationId = null)
 {
     public static CachedIntrospection FromPrincipal(ClaimsPrincipal principal, DateTimeOffset? expiresAt, DateTimeOffset cachedUntil)
     {
@@ -28,9 +31,10 @@ public sealed record CachedIntrospection(
         var claims = identity.Claims
             .Select(claim => new CachedClaim(claim.Type, claim.Value, claim.ValueType, claim.Issuer, claim.OriginalIssuer))
             .ToArray();
-        // Subject and issue time decide whether a "revoke everything of this user" event covers the entry.
+        // Subject and issue time decide whether a "revoke everything of this user" event covers the entry, the login
+        // (absent from tokens without a refresh token) whether a "revoke this login" event does.
         return new CachedIntrospection(identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType, claims, expiresAt, cachedUntil,
-            principal.GetClaim(OpenIddictConstants.Claims.Subject), principal.GetCreationDate());
+            principal.GetClaim(OpenIddictConstants.Claims.Subject), principal.GetCreationDate(), principal.GetClaim(RevocationContract.AuthorizationClaim));
     }
 
     /// <summary>Usable only before both its own end and the token's exp.</summary>

@@ -12,9 +12,10 @@ namespace Blog.PostService.Authentication;
 /// reads) in front of Redis (shared by every replica, survives a restart of one). Inactive or invalid tokens are
 /// remembered only in a small, short-lived in-process set, never in Redis, so junk tokens cannot grow Redis.
 /// Redis failures never fail a request: the lookup reports a miss (the caller introspects), with a warning and a count.
-/// Revocation events (<see cref="Revoke"/>) evict entries from both levels and are remembered for as long as an entry
-/// could outlive them, so that neither a racing write nor a later hit brings a revoked token back. While the
-/// revocation channel is down (<see cref="SuspendLocal"/>), the in-process level is bypassed, since it would miss events.
+/// Revocation events (<see cref="Revoke"/>: one token, every token of a subject, or every token of a login) evict
+/// entries from both levels and are remembered for as long as an entry could outlive them, so that neither a racing
+/// write nor a later hit brings a revoked token back. While the revocation channel is down
+/// (<see cref="SuspendLocal"/>), the in-process level is bypassed, since it would miss events.
 /// </summary>
 public sealed partial class IntrospectionCache : IDisposable
 {
@@ -30,9 +31,11 @@ public sealed partial class IntrospectionCache : IDisposable
     private long _lastWarningTimestamp;
     private long _suppressedWarnings;
 
-    // Revocations this instance heard of: token hash -> when, and subject -> every token issued before is revoked.
+    // Revocations this instance heard of: token hash -> when, subject -> every token issued before is revoked, and
+    // login (authorization id) -> when every token of it was revoked.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revokedTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _subjectsRevokedBefore = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revokedAuthorizations = new(StringComparer.Ordinal);
     // Orders "check revoked, then store" against "mark revoked, then evict" so that neither slips between the other.
     private readonly Lock _revocationLock = new();
     private volatile bool _localSuspended;
@@ -108,12 +111,13 @@ public sealed partial class IntrospectionCache : IDisposable
             var database = _redis.GetDatabase();
             // The entry and the token's revocation marker in one round trip: the marker refuses an entry that a
             // revocation event should have deleted but no instance heard (every subscription down at that moment).
+            // The subject's and the login's markers, named by the entry, need a second one.
             var found = await database
                 .StringGetAsync([hash.ToCacheKey(_options.CacheKeyPrefix), RevocationContract.RevokedTokenKey(hash.Hex)])
                 .WaitAsync(_options.RedisTimeout, cancellationToken);
             var entry = found[0].HasValue ? CachedIntrospection.Deserialize((byte[])found[0]!) : null;
             if (entry is null || !entry.IsUsableAt(Now) || IsRevoked(hash, entry) || found[1].HasValue
-                || await IsSubjectMarkedRevokedAsync(database, entry, cancellationToken))
+                || await IsMarkedRevokedAsync(database, entry, cancellationToken))
             {
                 activity?.SetTag("blog.token_cache.result", "miss");
                 _telemetry.Miss();
@@ -136,17 +140,20 @@ public sealed partial class IntrospectionCache : IDisposable
 
     /// <summary>
     /// Whether the user service marked every token of the entry's subject issued before some time revoked (the same
-    /// rule as the store script: a marker later than the token's issue time).
+    /// rule as the store script: a marker later than the token's issue time), or every token of the entry's login.
     /// </summary>
-    private async Task<bool> IsSubjectMarkedRevokedAsync(IDatabase database, CachedIntrospection entry, CancellationToken cancellationToken)
+    private async Task<bool> IsMarkedRevokedAsync(IDatabase database, CachedIntrospection entry, CancellationToken cancellationToken)
     {
-        if (entry.Subject is not { } subject)
+        if (entry.Subject is null && entry.AuthorizationId is null)
         {
             return false;
         }
 
-        var notBefore = await database.StringGetAsync(RevocationContract.RevokedSubjectKey(subject)).WaitAsync(_options.RedisTimeout, cancellationToken);
-        return notBefore.TryParse(out long notBeforeUnixMs) && notBeforeUnixMs > (entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0);
+        var markers = await database
+            .StringGetAsync([RevocationContract.RevokedSubjectKey(entry.Subject ?? ""), RevocationContract.RevokedAuthorizationKey(entry.AuthorizationId ?? "")])
+            .WaitAsync(_options.RedisTimeout, cancellationToken);
+        return (entry.Subject is not null && markers[0].TryParse(out long notBeforeUnixMs) && notBeforeUnixMs > (entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0))
+            || (entry.AuthorizationId is not null && markers[1].HasValue);
     }
 
     /// <summary>Keeps a validated result in both levels. Redis is written fire-and-forget: a request never waits for it.</summary>
@@ -167,14 +174,17 @@ public sealed partial class IntrospectionCache : IDisposable
 
         try
         {
-            // One script: refuses the write once the user service has marked the token or its subject revoked, and
-            // indexes the entry under its subject so a subject-wide revocation finds it without scanning Redis.
+            // One script: refuses the write once the user service has marked the token, its subject or its login
+            // revoked, and indexes the entry under its subject and its login so that a revocation of either finds it
+            // without scanning Redis.
             _redis.GetDatabase().ScriptEvaluate(StoreScript,
                 [
                     hash.ToCacheKey(_options.CacheKeyPrefix),
                     RevocationContract.RevokedTokenKey(hash.Hex),
                     RevocationContract.RevokedSubjectKey(entry.Subject ?? ""),
                     SubjectIndexKey(entry.Subject ?? ""),
+                    RevocationContract.RevokedAuthorizationKey(entry.AuthorizationId ?? ""),
+                    AuthorizationIndexKey(entry.AuthorizationId ?? ""),
                 ],
                 [
                     entry.Serialize(),
@@ -182,6 +192,7 @@ public sealed partial class IntrospectionCache : IDisposable
                     entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0,
                     hash.Hex,
                     entry.Subject is null ? 0 : 1,
+                    entry.AuthorizationId is null ? 0 : 1,
                 ],
                 CommandFlags.FireAndForget);
         }
@@ -208,8 +219,9 @@ public sealed partial class IntrospectionCache : IDisposable
     }
 
     /// <summary>
-    /// Applies a revocation event: remembers it, evicts the token's entry or every entry of the subject in process,
-    /// and deletes the same from Redis (through the subject's index). Returns the in-process entries evicted.
+    /// Applies a revocation event: remembers it, evicts the token's entry, every entry of the subject or every entry
+    /// of the login in process, and deletes the same from Redis (through the subject's or the login's index). Returns
+    /// the in-process entries evicted.
     /// </summary>
     public int Revoke(RevocationEvent revocation)
     {
@@ -230,20 +242,31 @@ public sealed partial class IntrospectionCache : IDisposable
             {
                 var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(revocation.NotBeforeUnixMs);
                 _subjectsRevokedBefore.AddOrUpdate(subject, notBefore, (_, existing) => existing > notBefore ? existing : notBefore);
-                foreach (var key in _entries.Keys.OfType<string>().ToList())
-                {
-                    if (_entries.TryGetValue(key, out CachedIntrospection? entry) && entry?.Subject == subject)
-                    {
-                        _entries.Remove(key);
-                        evicted.Add(key);
-                    }
-                }
+                EvictWhere(entry => entry.Subject == subject, evicted);
+            }
+
+            if (revocation.AuthorizationId is { } authorizationId)
+            {
+                _revokedAuthorizations[authorizationId] = Now;
+                EvictWhere(entry => entry.AuthorizationId == authorizationId, evicted);
             }
         }
 
         ForgetOldRevocations();
         DeleteFromRedis(revocation);
         return evicted.Count;
+    }
+
+    private void EvictWhere(Func<CachedIntrospection, bool> revoked, List<string> evicted)
+    {
+        foreach (var key in _entries.Keys.OfType<string>().ToList())
+        {
+            if (_entries.TryGetValue(key, out CachedIntrospection? entry) && entry is not null && revoked(entry))
+            {
+                _entries.Remove(key);
+                evicted.Add(key);
+            }
+        }
     }
 
     /// <summary>The revocation channel is down: events may be missed, so the in-process level is not trusted.</summary>
@@ -273,7 +296,8 @@ public sealed partial class IntrospectionCache : IDisposable
             || (entry.Subject is { } subject
                 && _subjectsRevokedBefore.TryGetValue(subject, out var notBefore)
                 // iat has whole seconds: a token issued in the revocation's own second counts as revoked (the safe side).
-                && (entry.IssuedAt is not { } issuedAt || issuedAt < notBefore));
+                && (entry.IssuedAt is not { } issuedAt || issuedAt < notBefore))
+            || (entry.AuthorizationId is { } authorizationId && _revokedAuthorizations.ContainsKey(authorizationId));
 
     /// <summary>A revocation need not be remembered once every entry it could concern has expired anyway.</summary>
     private void ForgetOldRevocations()
@@ -292,6 +316,14 @@ public sealed partial class IntrospectionCache : IDisposable
             if (notBefore < horizon)
             {
                 _subjectsRevokedBefore.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var (key, revokedAt) in _revokedAuthorizations)
+        {
+            if (revokedAt < horizon)
+            {
+                _revokedAuthorizations.TryRemove(key, out _);
             }
         }
     }
@@ -313,7 +345,12 @@ public sealed partial class IntrospectionCache : IDisposable
 
             if (revocation.Subject is { } subject)
             {
-                database.ScriptEvaluate(DeleteSubjectScript, [SubjectIndexKey(subject)], [_options.CacheKeyPrefix], CommandFlags.FireAndForget);
+                database.ScriptEvaluate(DeleteIndexedScript, [SubjectIndexKey(subject)], [_options.CacheKeyPrefix], CommandFlags.FireAndForget);
+            }
+
+            if (revocation.AuthorizationId is { } authorizationId)
+            {
+                database.ScriptEvaluate(DeleteIndexedScript, [AuthorizationIndexKey(authorizationId)], [_options.CacheKeyPrefix], CommandFlags.FireAndForget);
             }
         }
         catch (Exception exception)
@@ -324,24 +361,29 @@ public sealed partial class IntrospectionCache : IDisposable
 
     private string SubjectIndexKey(string subject) => $"{_options.CacheKeyPrefix}subject:{subject}";
 
-    // KEYS: entry, token revoked marker, subject revoked marker, subject index.
-    // ARGV: value, lifetime ms, issued at (Unix ms), token hash, has subject (0/1).
+    private string AuthorizationIndexKey(string authorizationId) => $"{_options.CacheKeyPrefix}authorization:{authorizationId}";
+
+    // KEYS: entry, token revoked marker, subject revoked marker, subject index, login revoked marker, login index.
+    // ARGV: value, lifetime ms, issued at (Unix ms), token hash, has subject (0/1), has login (0/1).
     private const string StoreScript = """
         if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
         if ARGV[5] == '1' then
           local notBefore = redis.call('GET', KEYS[3])
           if notBefore and tonumber(notBefore) > tonumber(ARGV[3]) then return 0 end
         end
+        if ARGV[6] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-        if ARGV[5] == '1' then
-          redis.call('SADD', KEYS[4], ARGV[4])
-          if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[4], ARGV[2]) end
+        local function index(key)
+          redis.call('SADD', key, ARGV[4])
+          if redis.call('PTTL', key) < tonumber(ARGV[2]) then redis.call('PEXPIRE', key, ARGV[2]) end
         end
+        if ARGV[5] == '1' then index(KEYS[4]) end
+        if ARGV[6] == '1' then index(KEYS[6]) end
         return 1
         """;
 
-    // KEYS: subject index. ARGV: entry key prefix.
-    private const string DeleteSubjectScript = """
+    // KEYS: a subject's or a login's index. ARGV: entry key prefix.
+    private const string DeleteIndexedScript = """
         for _, hash in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[1] .. hash) end
         redis.call('DEL', KEYS[1])
         return 1

@@ -64,7 +64,12 @@ internal sealed partial class RevocationSubscriber(
         var delivery = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - revocation.PublishedUnixMs;
         telemetry.Received(delivery);
         telemetry.Evicted(evicted, "memory");
-        LogRevocation(revocation.TokenHash is { } hash ? $"token {new TokenHash(hash).TokenId}" : $"subject {revocation.Subject}", evicted, delivery);
+        LogRevocation(revocation switch
+        {
+            { TokenHash: { } hash } => $"token {new TokenHash(hash).TokenId}",
+            { AuthorizationId: { } authorizationId } => $"authorization {authorizationId}",
+            _ => $"subject {revocation.Subject}",
+        }, evicted, delivery);
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs args)

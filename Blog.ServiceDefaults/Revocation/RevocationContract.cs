@@ -17,6 +17,17 @@ public static class RevocationContract
     /// <summary>Every token of the subject issued before this key's value (Unix ms) is revoked.</summary>
     public static string RevokedSubjectKey(string subject) => $"blog:revoked:subject:{subject}";
 
+    /// <summary>Every token of the login (the OpenIddict authorization) is revoked: its value is the revocation time.</summary>
+    public static string RevokedAuthorizationKey(string authorizationId) => $"blog:revoked:authorization:{authorizationId}";
+
+    /// <summary>
+    /// The access token claim naming the login (the OpenIddict authorization: a password grant and every refresh after
+    /// it) the token belongs to, which introspection returns to the resource server so that it can match an
+    /// authorization revocation against its cache. <c>sid</c>, as Keycloak and Duende IdentityServer name the session
+    /// an access token was issued in.
+    /// </summary>
+    public const string AuthorizationClaim = "sid";
+
     public static string Serialize(RevocationEvent revocation) => JsonSerializer.Serialize(revocation, JsonOptions);
 
     public static RevocationEvent? Deserialize(string message) => JsonSerializer.Deserialize<RevocationEvent>(message, JsonOptions);
@@ -25,7 +36,9 @@ public static class RevocationContract
 }
 
 /// <summary>
-/// Either one token (<see cref="TokenHash"/>: lowercase hex SHA-256 of the token) or everything issued to
-/// <see cref="Subject"/> before <see cref="NotBeforeUnixMs"/>. <see cref="PublishedUnixMs"/> measures delivery.
+/// Either one token (<see cref="TokenHash"/>: lowercase hex SHA-256 of the token), everything issued to
+/// <see cref="Subject"/> before <see cref="NotBeforeUnixMs"/>, or every token of one login
+/// (<see cref="AuthorizationId"/>, the access tokens' <see cref="RevocationContract.AuthorizationClaim"/>).
+/// <see cref="PublishedUnixMs"/> measures delivery.
 /// </summary>
-public sealed record RevocationEvent(string? TokenHash, string? Subject, long NotBeforeUnixMs, long PublishedUnixMs);
+public sealed record RevocationEvent(string? TokenHash, string? Subject, long NotBeforeUnixMs, long PublishedUnixMs, string? AuthorizationId = null);

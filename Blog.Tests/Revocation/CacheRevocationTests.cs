@@ -60,6 +60,23 @@ public sealed class CacheRevocationTests : IDisposable
     }
 
     [Fact]
+    public void A_login_event_evicts_every_token_of_that_login_only_and_refuses_racing_writes()
+    {
+        var (first, refreshed, otherLogin) = (TokenHash.Compute("l1"), TokenHash.Compute("l2"), TokenHash.Compute("o1"));
+        _cache.StoreLocal(first, Entry("alice", issuedAgo: TimeSpan.FromMinutes(2), authorizationId: "login-1"));
+        _cache.StoreLocal(refreshed, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1), authorizationId: "login-1"));
+        _cache.StoreLocal(otherLogin, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1), authorizationId: "login-2"));
+
+        var evicted = _cache.Revoke(new RevocationEvent(null, null, 0, 0, "login-1"));
+        _cache.StoreLocal(refreshed, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1), authorizationId: "login-1")); // a request that raced the event
+
+        Assert.Equal(2, evicted);
+        Assert.False(_cache.TryGetLocal(first, out _));
+        Assert.False(_cache.TryGetLocal(refreshed, out _));
+        Assert.True(_cache.TryGetLocal(otherLogin, out _));
+    }
+
+    [Fact]
     public void A_token_issued_after_a_subject_event_is_cached_again()
     {
         _cache.Revoke(new RevocationEvent(null, "alice", Now.AddMinutes(-1).ToUnixTimeMilliseconds(), 0));
@@ -89,12 +106,15 @@ public sealed class CacheRevocationTests : IDisposable
         Assert.True(_cache.TryGetLocal(during, out _));
     }
 
-    /// <summary>An entry of <paramref name="subject"/> issued <paramref name="issuedAgo"/> before <paramref name="now"/> (default: this class's Now).</summary>
-    internal static CachedIntrospection Entry(string subject, TimeSpan issuedAgo, DateTimeOffset? now = null)
+    /// <summary>
+    /// An entry of <paramref name="subject"/> issued <paramref name="issuedAgo"/> before <paramref name="now"/> (default:
+    /// this class's Now), of the login <paramref name="authorizationId"/> if any.
+    /// </summary>
+    internal static CachedIntrospection Entry(string subject, TimeSpan issuedAgo, DateTimeOffset? now = null, string? authorizationId = null)
     {
         var at = now ?? Now;
         return new("AuthenticationTypes.Federation", "name", "role", [new CachedClaim("sub", subject, ClaimValueTypes.String, "issuer", "issuer")],
-            at.AddMinutes(10), at.AddMinutes(5), subject, at - issuedAgo);
+            at.AddMinutes(10), at.AddMinutes(5), subject, at - issuedAgo, authorizationId);
     }
 
     public void Dispose()

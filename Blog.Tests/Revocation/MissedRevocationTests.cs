@@ -63,24 +63,54 @@ public sealed class MissedRevocationTests(BlogAppFixture fixture) : IAsyncLifeti
         Assert.NotNull(await Cache.GetDistributedAsync(later, timeout.Token));
     }
 
+    [Fact]
+    public async Task A_login_marked_revoked_is_refused_from_redis_and_no_longer_stored_while_another_login_is()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var (revokedLogin, otherLogin) = ($"login-{Guid.NewGuid():N}", $"login-{Guid.NewGuid():N}");
+        var (first, subject) = await StoreInRedisAsync(issuedAgo: TimeSpan.FromMinutes(1), timeout.Token, authorizationId: revokedLogin);
+        var (other, _) = await StoreInRedisAsync(issuedAgo: TimeSpan.FromMinutes(1), timeout.Token, subject, otherLogin);
+
+        await MarkAsync(RevocationContract.RevokedAuthorizationKey(revokedLogin), DateTimeOffset.UtcNow);
+
+        Assert.Null(await Cache.GetDistributedAsync(first, timeout.Token));
+        Assert.NotNull(await Cache.GetDistributedAsync(other, timeout.Token));
+        // A token of that login introspected after the mark (a request that raced the revocation) is not written.
+        var late = TokenHash.Compute($"token-{Guid.NewGuid():N}");
+        _keys.Add(late.ToCacheKey(_prefix));
+        Cache.Store(late, Entry(subject, TimeSpan.FromSeconds(5), DateTimeOffset.UtcNow, revokedLogin));
+        await StoreAsync(other, Entry(subject, TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow, otherLogin)); // a later script call: the first has run
+        Assert.False(await Redis.KeyExistsAsync(late.ToCacheKey(_prefix)));
+    }
+
     /// <summary>Stores an entry the way a validated token is stored (fire-and-forget to Redis) and waits until Redis has it.</summary>
-    private async Task<(TokenHash Hash, string Subject)> StoreInRedisAsync(TimeSpan issuedAgo, CancellationToken cancellationToken, string? subject = null)
+    private async Task<(TokenHash Hash, string Subject)> StoreInRedisAsync(
+        TimeSpan issuedAgo, CancellationToken cancellationToken, string? subject = null, string? authorizationId = null)
     {
         subject ??= $"user-{Guid.NewGuid():N}";
         var hash = TokenHash.Compute($"token-{Guid.NewGuid():N}");
         _keys.Add(hash.ToCacheKey(_prefix));
         _keys.Add($"{_prefix}subject:{subject}");
-        Cache.Store(hash, Entry(subject, issuedAgo, DateTimeOffset.UtcNow));
+        if (authorizationId is not null)
+        {
+            _keys.Add($"{_prefix}authorization:{authorizationId}");
+        }
 
-        using var stored = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stored.CancelAfter(StoreTimeout);
+        await StoreAsync(hash, Entry(subject, issuedAgo, DateTimeOffset.UtcNow, authorizationId));
+        Assert.NotNull(await Cache.GetDistributedAsync(hash, cancellationToken));
+        return (hash, subject);
+    }
+
+    /// <summary>Stores fire-and-forget, as the cache does, and waits (bounded) until Redis has the entry.</summary>
+    private async Task StoreAsync(TokenHash hash, CachedIntrospection entry)
+    {
+        await Redis.KeyDeleteAsync(hash.ToCacheKey(_prefix));
+        Cache.Store(hash, entry);
+        using var stored = new CancellationTokenSource(StoreTimeout);
         while (!await Redis.KeyExistsAsync(hash.ToCacheKey(_prefix)))
         {
             await Task.Delay(20, stored.Token);
         }
-
-        Assert.NotNull(await Cache.GetDistributedAsync(hash, cancellationToken));
-        return (hash, subject);
     }
 
     /// <summary>What the user service's publisher writes before it publishes: the revocation time in Unix ms.</summary>

@@ -14,7 +14,7 @@ namespace Blog.Tests.Revocation;
 [Collection(BlogAppCollection.Name)]
 public sealed class RevocationTests(BlogAppFixture fixture)
 {
-    private static readonly TimeSpan RefusalBound = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan RefusalBound = TimeSpan.FromSeconds(1);
     private readonly IdentityClient _identity = new(fixture);
 
     [Fact]
@@ -179,13 +179,13 @@ public sealed class RevocationTests(BlogAppFixture fixture)
         await WarmAsync(replicas, [fresh], timeout.Token);
     }
 
-    private static async Task<HttpStatusCode> GetMineAsync(HttpClient replica, string token, CancellationToken cancellationToken)
+    internal static async Task<HttpStatusCode> GetMineAsync(HttpClient replica, string token, CancellationToken cancellationToken)
     {
         using var response = await replica.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", token), cancellationToken);
         return response.StatusCode;
     }
 
-    private static async Task WarmAsync(IReadOnlyList<HttpClient> replicas, string[] tokens, CancellationToken cancellationToken)
+    internal static async Task WarmAsync(IReadOnlyList<HttpClient> replicas, string[] tokens, CancellationToken cancellationToken)
     {
         foreach (var replica in replicas)
         {
@@ -196,7 +196,7 @@ public sealed class RevocationTests(BlogAppFixture fixture)
         }
     }
 
-    private static async Task AssertRefusedWithinAsync(IReadOnlyList<HttpClient> replicas, string[] tokens, CancellationToken cancellationToken)
+    internal static async Task AssertRefusedWithinAsync(IReadOnlyList<HttpClient> replicas, string[] tokens, CancellationToken cancellationToken)
     {
         var sinceRevocation = Stopwatch.StartNew();
         foreach (var replica in replicas)

@@ -66,6 +66,10 @@ public static class AuthorizationServerExtensions
 
                 options.SetAccessTokenLifetime(settings.AccessTokenLifetime)
                     .SetRefreshTokenLifetime(settings.RefreshTokenLifetime);
+                // Rotation without OpenIddict's default 30 s leeway (RFC 9700 section 4.14.2, as Keycloak's "revoke
+                // refresh token" with a maximum reuse of 0): a rotated refresh token presented again is a stolen copy,
+                // whichever party holds it, and ends the whole login (RevokeLoginOnRefreshTokenReuse).
+                options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
 
                 // Keys from configuration, never ephemeral: tokens issued before a restart stay valid after it.
                 if (!string.IsNullOrEmpty(settings.SigningKey))
@@ -79,6 +83,9 @@ public static class AuthorizationServerExtensions
                 }
 
                 options.AddEventHandler(PublishRevokedToken.Descriptor);
+                options.AddEventHandler(ExposeAuthorizationId.Descriptor);
+                options.AddEventHandler(RevokeLoginOfRevokedRefreshToken.Descriptor);
+                options.AddEventHandler(RevokeLoginOnRefreshTokenReuse.Descriptor);
 
                 var aspNetCore = options.UseAspNetCore().EnableTokenEndpointPassthrough();
                 if (allowHttp)

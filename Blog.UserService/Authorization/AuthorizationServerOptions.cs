@@ -19,6 +19,13 @@ public sealed class AuthorizationServerOptions
     [Range(typeof(TimeSpan), "00:05:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// The absolute end of a login, however often it is refreshed: past it the refresh grant answers invalid_grant and
+    /// the person signs in again (RFC 9700 section 4.14.2). The refresh token's own lifetime is its idle end.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:05:00", "365.00:00:00")]
+    public TimeSpan LoginLifetime { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>RSA private key, PKCS#8 DER in base64: signs tokens, survives restarts.</summary>
     [Required]
     public string SigningKey { get; set; } = "";

@@ -26,6 +26,9 @@ public sealed partial class RevocationPublisher(
     public Task PublishSubjectRevokedAsync(string subject)
         => PublishAsync(RevocationContract.RevokedSubjectKey(subject), new RevocationEvent(null, subject, 0, 0), $"subject {subject}");
 
+    public Task PublishAuthorizationRevokedAsync(string authorizationId)
+        => PublishAsync(RevocationContract.RevokedAuthorizationKey(authorizationId), new RevocationEvent(null, null, 0, 0, authorizationId), $"authorization {authorizationId}");
+
     private async Task PublishAsync(string markerKey, RevocationEvent revocation, string what)
     {
         var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();

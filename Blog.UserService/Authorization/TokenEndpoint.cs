@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Security.Claims;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -20,6 +22,8 @@ public static partial class TokenEndpoint
     /// <summary>One message for an unknown user, a wrong password and a locked account: no user enumeration.</summary>
     public const string InvalidCredentials = "The user name or password is invalid.";
 
+    public const string LoginEnded = "The login has reached its maximum lifetime: sign in again.";
+
     public static IEndpointConventionBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
         => app.MapPost("/connect/token", ExchangeAsync)
             .RequireRateLimiting(TokenRateLimiting.PolicyName)
@@ -31,6 +35,9 @@ public static partial class TokenEndpoint
         SignInManager<BlogUser> signIn,
         IOpenIddictScopeManager scopes,
         IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations,
+        IOptions<AuthorizationServerOptions> serverOptions,
+        TimeProvider timeProvider,
         ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
@@ -58,7 +65,8 @@ public static partial class TokenEndpoint
                 return InvalidGrant(InvalidCredentials);
             }
 
-            return await SignInUserAsync(user, request.GetScopes(), request.GetScopes(), users, scopes);
+            var now = timeProvider.GetUtcNow();
+            return await SignInUserAsync(user, request.GetScopes(), request.GetScopes(), LoginTime.Of(now, now, serverOptions.Value), users, scopes);
         }
 
         if (request.IsRefreshTokenGrantType())
@@ -72,12 +80,20 @@ public static partial class TokenEndpoint
                 return InvalidGrant("The refresh token is no longer valid.");
             }
 
+            // A login ends at its absolute lifetime however often it was refreshed (RFC 9700 section 4.14.2).
+            var now = timeProvider.GetUtcNow();
+            var loggedInAt = await GetLoginTimeAsync(authenticated.Principal!, authorizations);
+            if (LoginLifetime.HasEnded(loggedInAt, now, serverOptions.Value))
+            {
+                return InvalidGrant(LoginEnded);
+            }
+
             // The refresh token keeps every scope granted at login. A scope parameter asks for an access token for a
             // subset (RFC 6749 section 6; OpenIddict refuses scopes never granted and narrows the access token's
             // scopes): its audiences must narrow with them, or a posts-only token would still open the user service.
             var granted = authenticated.Principal!.GetScopes();
             var forAccessToken = string.IsNullOrEmpty(request.Scope) ? granted : [.. granted.Intersect(request.GetScopes(), StringComparer.Ordinal)];
-            return await SignInUserAsync(user, granted, forAccessToken, users, scopes);
+            return await SignInUserAsync(user, granted, forAccessToken, LoginTime.Of(loggedInAt, now, serverOptions.Value), users, scopes);
         }
 
         if (request.IsClientCredentialsGrantType())
@@ -96,7 +112,7 @@ public static partial class TokenEndpoint
     }
 
     private static async Task<IResult> SignInUserAsync(
-        BlogUser user, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes,
+        BlogUser user, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, LoginTime login,
         UserManager<BlogUser> users, IOpenIddictScopeManager scopes)
     {
         var identity = NewIdentity();
@@ -104,7 +120,35 @@ public static partial class TokenEndpoint
             .SetClaim(Claims.Name, user.UserName)
             .SetClaim(Claims.Email, user.Email)
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+        // The time of the login travels in the refresh token (every claim does) from one refresh to the next.
+        identity.AddClaim(new Claim(Claims.AuthenticationTime,
+            login.LoggedInAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+        identity.SetRefreshTokenLifetime(login.RefreshTokenLifetime);
         return await SignInAsync(identity, grantedScopes, accessTokenScopes, scopes);
+    }
+
+    /// <summary>
+    /// When the login a refresh token belongs to was made: its auth_time claim, or, for a refresh token issued before
+    /// logins carried one, the creation of its authorization (OpenIddict creates one per login).
+    /// </summary>
+    private static async Task<DateTimeOffset> GetLoginTimeAsync(ClaimsPrincipal refreshToken, IOpenIddictAuthorizationManager authorizations)
+    {
+        if (long.TryParse(refreshToken.GetClaim(Claims.AuthenticationTime), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(seconds);
+        }
+
+        var authorization = refreshToken.GetAuthorizationId() is { Length: > 0 } id ? await authorizations.FindByIdAsync(id) : null;
+        return (authorization is null ? null : await authorizations.GetCreationDateAsync(authorization))
+            ?? refreshToken.GetCreationDate()
+            ?? DateTimeOffset.MinValue;
+    }
+
+    /// <summary>A login's time, and the lifetime of the refresh token issued for it now.</summary>
+    private readonly record struct LoginTime(DateTimeOffset LoggedInAt, TimeSpan RefreshTokenLifetime)
+    {
+        public static LoginTime Of(DateTimeOffset loggedInAt, DateTimeOffset now, AuthorizationServerOptions options)
+            => new(loggedInAt, LoginLifetime.RefreshTokenLifetime(loggedInAt, now, options));
     }
 
     /// <param name="grantedScopes">The grant's scopes, which a refresh token keeps.</param>
@@ -135,6 +179,8 @@ public static partial class TokenEndpoint
         Claims.Name => identity.HasScope(Scopes.Profile) ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
         Claims.Role => identity.HasScope(Scopes.Roles) ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
         Claims.Email => identity.HasScope(Scopes.Email) ? [Destinations.AccessToken, Destinations.IdentityToken] : [],
+        // The login time is the refresh token's business (and the identity token's, as OpenID Connect defines it).
+        Claims.AuthenticationTime => [Destinations.IdentityToken],
         // The security stamp Identity adds is internal to the user service.
         "AspNet.Identity.SecurityStamp" => [],
         _ => [Destinations.AccessToken],
