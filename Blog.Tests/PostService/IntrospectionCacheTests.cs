@@ -81,6 +81,25 @@ public sealed class IntrospectionCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task An_invalid_token_is_forgotten_after_the_negative_cache_lifetime()
+    {
+        var lifetime = TimeSpan.FromMilliseconds(300);
+        using var cache = new IntrospectionCache(
+            _deadRedis,
+            Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x", NegativeCacheLifetime = lifetime }),
+            new IntrospectionTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            TimeProvider.System,
+            NullLogger<IntrospectionCache>.Instance);
+        var hash = TokenHash.Compute("junk-that-may-become-valid");
+
+        cache.RememberInvalid(hash);
+        Assert.True(cache.IsKnownInvalid(hash));
+        await Task.Delay(lifetime + TimeSpan.FromMilliseconds(200));
+
+        Assert.False(cache.IsKnownInvalid(hash), $"still remembered as invalid {lifetime.TotalMilliseconds + 200} ms after a {lifetime.TotalMilliseconds} ms lifetime");
+    }
+
+    [Fact]
     public void A_cached_principal_rebuilds_identically_through_serialization()
     {
         var identity = new ClaimsIdentity("AuthenticationTypes.Federation", "name", "role");

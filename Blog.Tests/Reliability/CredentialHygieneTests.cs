@@ -86,12 +86,13 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
             .Concat(FindIn("user service log", userLogs.Lines.Select(line => Encoding.UTF8.GetBytes(line)), secrets))
             .ToList();
 
-        var redis = await ReadAllOfRedisAsync(redisConnection);
+        var redis = await RedisContents.ReadAllAsync(redisConnection);
+        var redisKeys = redis.Select(entry => entry.Key).ToList();
         // The scan is not vacuous: introspection results and revocation markers are there to look into.
-        Assert.Contains(redis.Keys, key => key.StartsWith("blog:postservice:introspection:", StringComparison.Ordinal));
-        Assert.Contains(redis.Keys, key => key.StartsWith("blog:revoked:", StringComparison.Ordinal));
-        leaks.AddRange(FindIn("Redis key", redis.Keys.Select(Encoding.UTF8.GetBytes), secrets));
-        leaks.AddRange(FindIn("Redis value", redis.Values, secrets));
+        Assert.Contains(redisKeys, key => key.StartsWith("blog:postservice:introspection:", StringComparison.Ordinal));
+        Assert.Contains(redisKeys, key => key.StartsWith("blog:revoked:", StringComparison.Ordinal));
+        leaks.AddRange(FindIn("Redis key", redisKeys.Select(Encoding.UTF8.GetBytes), secrets));
+        leaks.AddRange(FindIn("Redis value", redis.SelectMany(entry => entry.Values), secrets));
 
         Assert.True(leaks.Count == 0, string.Join('\n', leaks));
 
@@ -140,34 +141,5 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
             yield return secret[^24..];
             yield return secret.Substring(secret.Length / 2 - 16, 32);
         }
-    }
-
-    /// <summary>Every key of every database, and every value: whole strings, hash fields and values, set, list and sorted set members.</summary>
-    private static async Task<(List<string> Keys, List<byte[]> Values)> ReadAllOfRedisAsync(string connectionString)
-    {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(connectionString);
-        var server = connection.GetServers().Single();
-        var keys = new List<string>();
-        var values = new List<byte[]>();
-        for (var database = 0; database < server.DatabaseCount; database++)
-        {
-            var db = connection.GetDatabase(database);
-            await foreach (var key in server.KeysAsync(database, pageSize: 500))
-            {
-                keys.Add(key.ToString());
-                RedisValue[] contents = await db.KeyTypeAsync(key) switch
-                {
-                    RedisType.String => [await db.StringGetAsync(key)],
-                    RedisType.Hash => [.. (await db.HashGetAllAsync(key)).SelectMany(entry => new[] { entry.Name, entry.Value })],
-                    RedisType.Set => await db.SetMembersAsync(key),
-                    RedisType.List => await db.ListRangeAsync(key),
-                    RedisType.SortedSet => await db.SortedSetRangeByRankAsync(key),
-                    _ => [],
-                };
-                values.AddRange(contents.Where(value => value.HasValue).Select(value => (byte[])value!));
-            }
-        }
-
-        return (keys, values);
     }
 }

@@ -150,6 +150,24 @@ public sealed class RevocationTests(BlogAppFixture fixture)
     }
 
     [Fact]
+    public async Task Deleting_a_user_refuses_the_users_token_on_both_replicas_within_a_second()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
+        var (user, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
+        await WarmAsync(replicas, [token], timeout.Token);
+        var adminToken = await _identity.GetAccountTokenAsync(await _identity.GetAdminAsync(), timeout.Token);
+
+        using (var deleted = await _identity.UserService.SendAsync(
+            IdentityClient.Authorized(HttpMethod.Delete, $"/api/admin/users/{user.Id}", adminToken), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        await AssertRefusedWithinAsync(replicas, [token], timeout.Token);
+    }
+
+    [Fact]
     public async Task After_a_Redis_restart_no_replica_accepts_a_token_revoked_while_it_was_down()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));

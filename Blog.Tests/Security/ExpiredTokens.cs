@@ -26,6 +26,25 @@ public static class ExpiredTokens
         var (issuedAt, expires) = (now.AddHours(-2), now.AddHours(-1));
         var expired = await ReissueAsync(fixture, accessToken, issuedAt, expires);
 
+        await MoveRecordDatesAsync(fixture, accessToken, issuedAt, expires, cancellationToken);
+        return expired;
+    }
+
+    /// <summary>
+    /// The token, re-issued to expire at <paramref name="expires"/> (whole seconds, as exp has) and otherwise as it was:
+    /// a short-lived token; the original expires with it.
+    /// </summary>
+    public static async Task<string> ShortenAsync(BlogAppFixture fixture, string accessToken, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        expires = DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds());
+        var issuedAt = DateTimeOffset.FromUnixTimeSeconds((await ReadPayloadAsync(fixture, accessToken)).GetProperty(JwtRegisteredClaimNames.Iat).GetInt64());
+        var shortened = await ReissueAsync(fixture, accessToken, issuedAt, expires);
+        await MoveRecordDatesAsync(fixture, accessToken, issuedAt, expires, cancellationToken);
+        return shortened;
+    }
+
+    private static async Task MoveRecordDatesAsync(BlogAppFixture fixture, string accessToken, DateTimeOffset issuedAt, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
         var tokenId = (await ReadPayloadAsync(fixture, accessToken)).GetProperty("oi_tkn_id").GetString();
         await using var connection = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
         await using var command = new NpgsqlCommand(
@@ -34,7 +53,6 @@ public static class ExpiredTokens
         command.Parameters.AddWithValue("expires", expires.UtcDateTime);
         command.Parameters.AddWithValue("id", tokenId ?? "");
         Assert.Equal(1, await command.ExecuteNonQueryAsync(cancellationToken));
-        return expired;
     }
 
     /// <summary>

@@ -116,6 +116,7 @@ public static class AuthorizationServerExtensions
 
         builder.Services.AddScoped<TokenRevocation>();
         builder.Services.AddSingleton<RevocationPublisher>();
+        builder.Services.AddHostedService<RevocationOutboxDelivery>();
         builder.Services.AddSingleton<RevocationTelemetry>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();

@@ -5,5 +5,22 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Blog.UserService.Infrastructure;
 
-/// <summary>Users, roles (ASP.NET Core Identity) and OpenIddict's applications, scopes, authorizations and tokens.</summary>
-public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : IdentityDbContext<BlogUser, IdentityRole, string>(options);
+/// <summary>
+/// Users, roles (ASP.NET Core Identity), OpenIddict's applications, scopes, authorizations and tokens, and the
+/// revocations still to be delivered to the resource servers.
+/// </summary>
+public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : IdentityDbContext<BlogUser, IdentityRole, string>(options)
+{
+    public DbSet<RevocationOutboxMessage> RevocationOutbox => Set<RevocationOutboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.Entity<RevocationOutboxMessage>(message =>
+        {
+            message.ToTable("RevocationOutbox");
+            message.Property(m => m.MarkerKey).HasMaxLength(RevocationOutboxMessage.MarkerKeyMaxLength);
+            message.HasIndex(m => m.NextAttemptAt);
+        });
+    }
+}
