@@ -2,8 +2,10 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,6 +28,9 @@ public static class RequestProblems
             context.ProblemDetails.Extensions.Remove("exception");
         });
         services.AddExceptionHandler<ClientErrorExceptionHandler>();
+        // What no handler took is a bug: a 500 ProblemDetails in every case. By default the answer depends on the
+        // client's Accept: a client accepting only HTML got a 500 without a body.
+        services.Configure<ExceptionHandlerOptions>(options => options.ExceptionHandler = WriteUnexpectedErrorAsync);
         services.ConfigureHttpJsonOptions(json =>
         {
             // An unknown member is refused rather than dropped: a misspelt or unsupported field ("status", "roles")
@@ -36,6 +41,24 @@ public static class RequestProblems
         // Binding failures throw in every environment (by default only in Development), so the handler can tell what failed.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return services;
+    }
+
+    /// <summary>A bug's answer: says nothing of the exception (its type, message and stack are in the log, with the trace id).</summary>
+    private static async Task WriteUnexpectedErrorAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status500InternalServerError,
+            Title = "An unexpected error occurred",
+            Detail = "The error has been logged; the request may be retried later.",
+        };
+        if (!await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem }))
+        {
+            // The writer declines when the client does not accept JSON; the answer is ProblemDetails all the same.
+            problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? context.TraceIdentifier;
+            await context.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
+        }
     }
 
     /// <summary>A detail for the answers the framework gives with only a status (then written by status code pages).</summary>
