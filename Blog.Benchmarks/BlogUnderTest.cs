@@ -287,7 +287,7 @@ public sealed record BenchmarkAccount(string UserName, string Password, string A
     {
         var userName = $"bench-{Guid.NewGuid():N}"[..20];
         var password = $"Pw-{Guid.NewGuid():N}!A1";
-        using (var registered = await userService.PostAsJsonAsync("/api/account/register", new { userName, email = $"{userName}@example.test", password }, cancellationToken))
+        using (var registered = await userService.PostAsJsonAsync("/api/account/register", new { userName, displayName = userName, email = $"{userName}@example.test", password }, cancellationToken))
         {
             await EnsureAsync(registered, "register", cancellationToken);
         }

@@ -12,6 +12,7 @@ builder.AddPostServiceOpenApi();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseServiceDefaults();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();

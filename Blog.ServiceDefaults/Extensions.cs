@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.Database;
 using Blog.ServiceDefaults.Health;
 using Blog.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
@@ -81,7 +82,19 @@ public static class Extensions
     }
 
     /// <summary>
-    /// <c>/health</c>: every check (database, Redis, migrations, ...), as JSON naming each check and its status;
+    /// The middleware every Blog service runs first, inside its exception handler: the response headers every answer
+    /// carries, and 503 until the service's databases are migrated and seeded.
+    /// </summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseBlogResponseHeaders();
+        app.UseDatabaseReadiness();
+        return app;
+    }
+
+    /// <summary>
+    /// <c>/health</c>: every check (database, Redis, migrations, ...), as JSON naming each check and its status (no description:
+    /// those hold exception messages and addresses);
     /// <c>/alive</c>: only the liveness check. Both are unauthenticated by design and carry no exception detail.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)

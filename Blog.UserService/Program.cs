@@ -14,6 +14,7 @@ builder.AddUserServiceOpenApi();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseServiceDefaults();
 app.UseStatusCodePages();
 app.UseRouting();
 app.UseApiReferenceCors();

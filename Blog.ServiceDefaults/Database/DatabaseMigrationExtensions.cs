@@ -15,6 +15,7 @@ public static class DatabaseMigrationExtensions
         where TContext : DbContext
     {
         services.AddSingleton<DatabaseMigrationStatus<TContext>>();
+        services.AddSingleton<IDatabaseReadiness>(provider => provider.GetRequiredService<DatabaseMigrationStatus<TContext>>());
         services.AddHostedService<DatabaseMigrationService<TContext>>();
         services.AddHealthChecks().AddCheck<DatabaseMigrationHealthCheck<TContext>>($"{typeof(TContext).Name}-migrations");
         return services;
@@ -32,7 +33,7 @@ public interface IDatabaseSeeder<in TContext> where TContext : DbContext
     Task SeedAsync(TContext context, CancellationToken cancellationToken);
 }
 
-public sealed class DatabaseMigrationStatus<TContext> where TContext : DbContext
+public sealed class DatabaseMigrationStatus<TContext> : IDatabaseReadiness where TContext : DbContext
 {
     private volatile string? _lastError = "not started";
 

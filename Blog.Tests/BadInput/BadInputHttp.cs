@@ -64,6 +64,7 @@ internal static partial class BadInputHttp
         }
 
         AssertNoStackTrace(text);
+        AssertNoTypeName(text);
         return problem;
     }
 
@@ -87,12 +88,20 @@ internal static partial class BadInputHttp
             Assert.True(text.Contains(names, StringComparison.OrdinalIgnoreCase), $"the answer does not name '{names}': {seen}");
         }
         AssertNoStackTrace(text);
+        AssertNoTypeName(text);
     }
 
     private static void AssertNoStackTrace(string text)
         => Assert.False(StackTraceLine().IsMatch(text), $"the answer carries a stack trace: {Shorten(text)}");
 
+    /// <summary>An answer speaks of fields and values, never of the .NET types behind them.</summary>
+    public static void AssertNoTypeName(string text)
+        => Assert.False(TypeName().IsMatch(text), $"the answer names a .NET type ('{TypeName().Match(text).Value}'): {Shorten(text)}");
+
     private static string Shorten(string text) => text.Length <= 600 ? text : text[..600] + "...";
+
+    [GeneratedRegex(@"\b(System|Microsoft|Blog|Npgsql|OpenIddict|StackExchange)\.[A-Z]|\b(Int16|Int32|Int64|UInt32|String|Boolean|Guid|DateTimeOffset|Nullable|IReadOnlyList|JsonElement)\b|\b[A-Z]\w*(Request|Exception)\b|""(int|long|uint|string|bool|Guid)\??\s+\w+""")]
+    private static partial Regex TypeName();
 
     [GeneratedRegex("<0x([0-9A-Fa-f]{2})>")]
     private static partial Regex RawByte();

@@ -20,29 +20,37 @@ public sealed class UserServiceCorpusTests(BlogAppFixture fixture, CorpusCallers
     /// <summary>$NAME is a fresh, valid user name; a row that carries it must not create that account.</summary>
     public static TheoryData<string, string, string> RegistrationFaults() => new()
     {
-        { "userName is a number", """{"userName":42,"email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "email is an array", """{"userName":"$NAME","email":["$NAME@example.test"],"password":"Pass-word-1!"}""", "email" },
-        { "password is an object", """{"userName":"$NAME","email":"$NAME@example.test","password":{"value":"Pass-word-1!"}}""", "password" },
+        { "userName is a number", """{"userName":42,"displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "email is an array", """{"userName":"$NAME","displayName":"Corpus writer","email":["$NAME@example.test"],"password":"Pass-word-1!"}""", "email" },
+        { "password is an object", """{"userName":"$NAME","displayName":"Corpus writer","email":"$NAME@example.test","password":{"value":"Pass-word-1!"}}""", "password" },
         { "every field is missing", """{}""", "userName" },
-        { "password is missing", """{"userName":"$NAME","email":"$NAME@example.test"}""", "password" },
-        { "userName is null", """{"userName":null,"email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "userName is empty", """{"userName":"","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "userName is whitespace", """{"userName":"  \t ","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "email is whitespace", """{"userName":"$NAME","email":"   ","password":"Pass-word-1!"}""", "email" },
-        { "password is empty", """{"userName":"$NAME","email":"$NAME@example.test","password":""}""", "password" },
-        { "userName is one over 64 characters", $$"""{"userName":"{{new string('u', 65)}}","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "email is one over 256 characters", $$"""{"userName":"$NAME","email":"{{new string('e', 245)}}@example.test","password":"Pass-word-1!"}""", "email" },
-        { "password is one over 256 characters", $$"""{"userName":"$NAME","email":"$NAME@example.test","password":"{{new string('P', 251)}}-wd-1!"}""", "password" },
-        { "email is not an address", """{"userName":"$NAME","email":"not-an-email","password":"Pass-word-1!"}""", "email" },
-        { "userName is an SQL fragment", """{"userName":"Robert'); DROP TABLE \"AspNetUsers\";--","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "userName is a script", """{"userName":"<script>alert(1)</script>","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "userName holds NUL", """{"userName":"$NAME\u0000","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "email holds NUL", """{"userName":"$NAME","email":"$NAME\u0000@example.test","password":"Pass-word-1!"}""", "email" },
-        { "userName is invalid UTF-8", """{"userName":"$NAME<0xFF>","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "an unknown field that looks like a right: roles", """{"userName":"$NAME","email":"$NAME@example.test","password":"Pass-word-1!","roles":["admin"]}""", "roles" },
-        { "an unknown field: id", """{"id":"00000000-0000-0000-0000-000000000001","userName":"$NAME","email":"$NAME@example.test","password":"Pass-word-1!"}""", "id" },
-        { "a field given twice", """{"userName":"$NAME","userName":"other","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
-        { "truncated JSON", """{"userName":"$NAME","email":""", "JSON" },
+        { "password is missing", """{"userName":"$NAME","displayName":"Corpus writer","email":"$NAME@example.test"}""", "password" },
+        { "userName is null", """{"userName":null,"displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "userName is empty", """{"userName":"","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "userName is whitespace", """{"userName":"  \t ","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "email is whitespace", """{"userName":"$NAME","displayName":"Corpus writer","email":"   ","password":"Pass-word-1!"}""", "email" },
+        { "password is empty", """{"userName":"$NAME","displayName":"Corpus writer","email":"$NAME@example.test","password":""}""", "password" },
+        { "userName is one over 64 characters", $$"""{"userName":"{{new string('u', 65)}}","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "email is one over 256 characters", $$"""{"userName":"$NAME","displayName":"Corpus writer","email":"{{new string('e', 245)}}@example.test","password":"Pass-word-1!"}""", "email" },
+        { "password is one over 256 characters", $$"""{"userName":"$NAME","displayName":"Corpus writer","email":"$NAME@example.test","password":"{{new string('P', 251)}}-wd-1!"}""", "password" },
+        { "email is not an address", """{"userName":"$NAME","displayName":"Corpus writer","email":"not-an-email","password":"Pass-word-1!"}""", "email" },
+        { "userName is an SQL fragment", """{"userName":"Robert'); DROP TABLE \"AspNetUsers\";--","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "userName is a script", """{"userName":"<script>alert(1)</script>","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "userName holds NUL", """{"userName":"$NAME\u0000","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "email holds NUL", """{"userName":"$NAME","displayName":"Corpus writer","email":"$NAME\u0000@example.test","password":"Pass-word-1!"}""", "email" },
+        { "userName is invalid UTF-8", """{"userName":"$NAME<0xFF>","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "an unknown field that looks like a right: roles", """{"userName":"$NAME","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!","roles":["admin"]}""", "roles" },
+        { "an unknown field: id", """{"id":"00000000-0000-0000-0000-000000000001","userName":"$NAME","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "id" },
+        { "a field given twice", """{"userName":"$NAME","userName":"other","displayName":"Corpus writer","email":"$NAME@example.test","password":"Pass-word-1!"}""", "userName" },
+        { "truncated JSON", """{"userName":"$NAME","displayName":"Corpus writer","email":""", "JSON" },
+        { "displayName is missing", """{"userName":"$NAME","email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
+        { "displayName is null", """{"userName":"$NAME","displayName":null,"email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
+        { "displayName is whitespace", """{"userName":"$NAME","displayName":" \t ","email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
+        { "displayName is a number", """{"userName":"$NAME","displayName":7,"email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
+        { "displayName is one over 64 characters", $$"""{"userName":"$NAME","displayName":"{{new string('d', 65)}}","email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
+        { "displayName holds a line break", """{"userName":"$NAME","displayName":"Ada\nLovelace","email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
+        { "displayName holds NUL", """{"userName":"$NAME","displayName":"Ada\u0000","email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
+        { "displayName holds a right-to-left override", """{"userName":"$NAME","displayName":"Ada\u202EecilA","email":"$NAME@example.test","password":"Pass-word-1!"}""", "displayName" },
     };
 
     [Theory]
@@ -61,19 +69,19 @@ public sealed class UserServiceCorpusTests(BlogAppFixture fixture, CorpusCallers
 
         // The name and address are still free: the refused request stored nothing.
         using var valid = await _identity.UserService.PostAsJsonAsync("/api/account/register",
-            new { userName = name, email = $"{name}@example.test", password = IdentityClient.NewPassword() }, ct);
+            new { userName = name, displayName = IdentityClient.NewDisplayName(), email = $"{name}@example.test", password = IdentityClient.NewPassword() }, ct);
         Assert.Equal(HttpStatusCode.Created, valid.StatusCode);
     }
 
     public static TheoryData<string, string, string> PasswordChangeFaults() => new()
     {
         { "every field is missing", """{}""", "currentPassword" },
-        { "currentPassword is a number", """{"currentPassword":1,"newPassword":"New-pass-1!"}""", "currentPassword" },
+        { "currentPassword is a number", """{"currentPassword":1,"newPassword":"New-pass-word-1!"}""", "currentPassword" },
         { "newPassword is null", """{"currentPassword":"$CURRENT","newPassword":null}""", "newPassword" },
         { "newPassword is empty", """{"currentPassword":"$CURRENT","newPassword":""}""", "newPassword" },
         { "newPassword is one over 256 characters", $$"""{"currentPassword":"$CURRENT","newPassword":"{{new string('N', 251)}}-wd-1!"}""", "newPassword" },
-        { "currentPassword is wrong", """{"currentPassword":"Not-it-1!","newPassword":"New-pass-1!"}""", "currentPassword" },
-        { "an unknown field: userName", """{"currentPassword":"$CURRENT","newPassword":"New-pass-1!","userName":"admin"}""", "userName" },
+        { "currentPassword is wrong", """{"currentPassword":"Not-it-1!","newPassword":"New-pass-word-1!"}""", "currentPassword" },
+        { "an unknown field: userName", """{"currentPassword":"$CURRENT","newPassword":"New-pass-word-1!","userName":"admin"}""", "userName" },
         { "truncated JSON", """{"currentPassword":"$CURRENT","newPass""", "JSON" },
     };
 

@@ -82,7 +82,7 @@ public sealed class VerbatimDataTests(BlogAppFixture fixture, CorpusCallers call
         var email = $"o'hara+'--{userName}@example.test";
         const string password = "'; DROP TABLE \"AspNetUsers\"; --Aa1";
 
-        using (var register = await _identity.UserService.PostAsJsonAsync("/api/account/register", new { userName, email, password }, ct))
+        using (var register = await _identity.UserService.PostAsJsonAsync("/api/account/register", new { userName, displayName = IdentityClient.NewDisplayName(), email, password }, ct))
         {
             Assert.True(register.StatusCode == HttpStatusCode.Created, await register.Content.ReadAsStringAsync(ct));
         }

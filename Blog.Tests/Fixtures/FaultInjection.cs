@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using Blog.ServiceDefaults.Health;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blog.Tests.Fixtures;
 
@@ -41,6 +42,19 @@ public static class FaultInjection
         {
             await fixture.RestoreIfStoppedAsync(instance, resourceName);
         }
+    }
+
+    /// <summary>The id of the single instance of <paramref name="resourceName"/>, for a command the test runs itself.</summary>
+    public static Task<string> GetSingleInstanceIdAsync(this BlogAppFixture fixture, string resourceName) => PrepareAsync(fixture, resourceName);
+
+    /// <summary>
+    /// Runs a resource command and returns as soon as it is done, without waiting for health: for a test that looks at
+    /// the service while it is still starting. The test restores with <see cref="WaitAllHealthyAsync(BlogAppFixture)"/>.
+    /// </summary>
+    public static async Task ExecuteCommandWithoutWaitingAsync(this BlogAppFixture fixture, string instanceId, string command, CancellationToken cancellationToken)
+    {
+        var result = await fixture.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(instanceId, command, cancellationToken);
+        Assert.True(result.Success, $"{command} {instanceId}: {result.Message}");
     }
 
     /// <summary>The instance's id, and the services' addresses looked up while all still runs.</summary>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Blog.Tests.Fixtures;
 
 /// <summary>A person's account as the tests create it.</summary>
-public sealed record TestUser(string Id, string UserName, string Password);
+public sealed record TestUser(string Id, string UserName, string Password, string? DisplayName = null);
 
 /// <summary>The token endpoint's answer (RFC 6749 section 5.1) or error (5.2).</summary>
 public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body)
@@ -38,15 +38,19 @@ public sealed class IdentityClient(BlogAppFixture fixture)
 
     public static string NewPassword() => $"Pw-{Guid.NewGuid():N}!A1";
 
+    /// <summary>A display name that shares nothing with the user name, so a test can tell which of the two an answer shows.</summary>
+    public static string NewDisplayName() => $"Writer {Guid.NewGuid():N}"[..17];
+
     public async Task<TestUser> RegisterAsync(CancellationToken cancellationToken)
     {
         var userName = NewUserName();
+        var displayName = NewDisplayName();
         var password = NewPassword();
         using var response = await UserService.PostAsJsonAsync("/api/account/register",
-            new { userName, email = $"{userName}@example.test", password }, cancellationToken);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            new { userName, displayName, email = $"{userName}@example.test", password }, cancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"registration: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        return new TestUser(body.GetProperty("id").GetString()!, userName, password);
+        return new TestUser(body.GetProperty("id").GetString()!, userName, password, displayName);
     }
 
     public Task<TokenResponse> PasswordGrantAsync(string userName, string password, CancellationToken cancellationToken, string scope = PeopleScopes)

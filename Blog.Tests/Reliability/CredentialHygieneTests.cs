@@ -99,6 +99,8 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         // Personal data too: the post service works with user ids, so no user name belongs in its logs (the claims of
         // an introspection answer are not logged).
         Assert.DoesNotContain(postLogs.Lines, line => line.Contains(user.UserName, StringComparison.Ordinal));
+        // Nor in the user service's: OpenIddict logs each token request whole (the user name in it) at Information.
+        Assert.DoesNotContain(userLogs.Lines, line => line.Contains(user.UserName, StringComparison.Ordinal));
     }
 
     /// <summary>Asserts the token response is a success and adds its tokens to <paramref name="secrets"/>.</summary>

@@ -189,7 +189,7 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
     private static Task<HttpRequestMessage> Register(World world, Row row, Credentials caller, CancellationToken cancellationToken)
     {
         var userName = IdentityClient.NewUserName();
-        return Request(row, row.Path, new { userName, email = $"{userName}@example.test", password = IdentityClient.NewPassword() });
+        return Request(row, row.Path, new { userName, displayName = IdentityClient.NewDisplayName(), email = $"{userName}@example.test", password = IdentityClient.NewPassword() });
     }
 
     private static Task<HttpRequestMessage> ChangePassword(World world, Row row, Credentials caller, CancellationToken cancellationToken)

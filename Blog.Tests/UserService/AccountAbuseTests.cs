@@ -18,9 +18,9 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
         var user = await _identity.RegisterAsync(timeout.Token);
 
         using var sameName = await _identity.UserService.PostAsJsonAsync("/api/account/register",
-            new { userName = user.UserName, email = "other@example.test", password = IdentityClient.NewPassword() }, timeout.Token);
+            new { userName = user.UserName, displayName = IdentityClient.NewDisplayName(), email = "other@example.test", password = IdentityClient.NewPassword() }, timeout.Token);
         using var sameEmail = await _identity.UserService.PostAsJsonAsync("/api/account/register",
-            new { userName = IdentityClient.NewUserName(), email = $"{user.UserName}@example.test", password = IdentityClient.NewPassword() }, timeout.Token);
+            new { userName = IdentityClient.NewUserName(), displayName = IdentityClient.NewDisplayName(), email = $"{user.UserName}@example.test", password = IdentityClient.NewPassword() }, timeout.Token);
 
         Assert.Equal(HttpStatusCode.Conflict, sameName.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, sameEmail.StatusCode);
@@ -41,7 +41,7 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
         Assert.True(errors.TryGetProperty("email", out _));
 
         using var weak = await _identity.UserService.PostAsJsonAsync("/api/account/register",
-            new { userName = IdentityClient.NewUserName(), email = "weak@example.test", password = "short" }, timeout.Token);
+            new { userName = IdentityClient.NewUserName(), displayName = IdentityClient.NewDisplayName(), email = "weak@example.test", password = "short" }, timeout.Token);
         Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
         Assert.True((await weak.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("errors").TryGetProperty("password", out _));
     }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Blog.ServiceDefaults.Http;
 using Blog.UserService.Authorization;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,7 +13,7 @@ public static class AccountApi
 {
     public static RouteGroupBuilder MapAccountApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/account").WithTags("Account");
+        var api = app.MapGroup("/api/account").WithTags("Account").WithNoStore();
 
         api.MapPost("/register", RegisterAsync)
             .WithName("Register")
@@ -44,7 +45,7 @@ public static class AccountApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var user = new BlogUser { UserName = request.UserName!.Trim(), Email = request.Email!.Trim() };
+        var user = new BlogUser { UserName = request.UserName!.Trim(), DisplayName = request.DisplayName!.Trim(), Email = request.Email!.Trim() };
         var created = await users.CreateAsync(user, request.Password!);
         if (created.IsDuplicate())
         {

@@ -1,6 +1,7 @@
 using Blog.ServiceDefaults.Http;
 using Blog.UserService.Accounts;
 using Blog.UserService.Authorization;
+using Blog.UserService.Infrastructure;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -17,14 +18,15 @@ public static class AdminApi
     {
         var api = app.MapGroup("/api/admin/users")
             .WithTags("Admin")
+            .WithNoStore()
             .RequireAuthorization(AuthorizationServerExtensions.AdminPolicy);
 
         api.MapGet("/", ListAsync).WithName("ListUsers").WithSummary("Users, by user name, paged");
         api.MapGet("/{id}", GetAsync).WithName("GetUser").WithSummary("One user");
-        api.MapPut("/{id}/roles", SetRolesAsync).WithName("SetUserRoles").WithSummary("Replace a user's roles; revokes the user's tokens");
-        api.MapPost("/{id}/lock", LockAsync).WithName("LockUser").WithSummary("Lock a user out; revokes the user's tokens");
+        api.MapPut("/{id}/roles", SetRolesAsync).WithName("SetUserRoles").WithSummary("Replace a user's roles; revokes the user's tokens; 409 for the last administrator");
+        api.MapPost("/{id}/lock", LockAsync).WithName("LockUser").WithSummary("Lock a user out; revokes the user's tokens; 409 for the last administrator");
         api.MapPost("/{id}/unlock", UnlockAsync).WithName("UnlockUser").WithSummary("Unlock a user");
-        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteUser").WithSummary("Delete a user; revokes the user's tokens");
+        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteUser").WithSummary("Delete a user; revokes the user's tokens; 409 for the last administrator");
 
         return api;
     }
@@ -56,8 +58,8 @@ public static class AdminApi
     private static async Task<Results<Ok<AccountResponse>, NotFound>> GetAsync(string id, UserManager<BlogUser> users)
         => await users.FindByIdAsync(id) is { } user ? TypedResults.Ok(await users.ToResponseAsync(user)) : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<AccountResponse>, NotFound, ValidationProblem>> SetRolesAsync(
-        string id, SetRolesRequest request, UserManager<BlogUser> users, TokenRevocation revocation, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AccountResponse>, NotFound, ValidationProblem, ProblemHttpResult>> SetRolesAsync(
+        string id, SetRolesRequest request, UserManager<BlogUser> users, UsersDbContext database, TokenRevocation revocation, CancellationToken cancellationToken)
     {
         var wanted = (request.Roles ?? []).Distinct(StringComparer.Ordinal).ToList();
         var unknown = wanted.Except(BlogRoles.All, StringComparer.Ordinal).ToList();
@@ -74,26 +76,32 @@ public static class AdminApi
             return TypedResults.NotFound();
         }
 
-        var current = await users.GetRolesAsync(user);
-        EnsureSucceeded(await users.RemoveFromRolesAsync(user, current.Except(wanted)));
-        EnsureSucceeded(await users.AddToRolesAsync(user, wanted.Except(current)));
-        // Tokens carry roles: old ones would keep the old rights until they expire.
-        await revocation.RevokeAllAsync(user.Id, "roles changed", cancellationToken);
-        return TypedResults.Ok(await users.ToResponseAsync(user));
+        var refused = await AdministratorGuard.ChangeUnlessLastAsync(database, users, user, removesAdministrator: !wanted.Contains(BlogRoles.Admin), async () =>
+        {
+            var current = await users.GetRolesAsync(user);
+            EnsureSucceeded(await users.RemoveFromRolesAsync(user, current.Except(wanted)));
+            EnsureSucceeded(await users.AddToRolesAsync(user, wanted.Except(current)));
+            // Tokens carry roles: old ones would keep the old rights until they expire.
+            await revocation.RevokeAllAsync(user.Id, "roles changed", cancellationToken);
+        }, cancellationToken);
+        return refused is null ? TypedResults.Ok(await users.ToResponseAsync(user)) : refused;
     }
 
-    private static async Task<Results<NoContent, NotFound>> LockAsync(
-        string id, UserManager<BlogUser> users, TokenRevocation revocation, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> LockAsync(
+        string id, UserManager<BlogUser> users, UsersDbContext database, TokenRevocation revocation, CancellationToken cancellationToken)
     {
         if (await users.FindByIdAsync(id) is not { } user)
         {
             return TypedResults.NotFound();
         }
 
-        EnsureSucceeded(await users.SetLockoutEnabledAsync(user, true));
-        EnsureSucceeded(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue));
-        await revocation.RevokeAllAsync(user.Id, "locked by an administrator", cancellationToken);
-        return TypedResults.NoContent();
+        var refused = await AdministratorGuard.ChangeUnlessLastAsync(database, users, user, removesAdministrator: true, async () =>
+        {
+            EnsureSucceeded(await users.SetLockoutEnabledAsync(user, true));
+            EnsureSucceeded(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue));
+            await revocation.RevokeAllAsync(user.Id, "locked by an administrator", cancellationToken);
+        }, cancellationToken);
+        return refused is null ? TypedResults.NoContent() : refused;
     }
 
     private static async Task<Results<NoContent, NotFound>> UnlockAsync(string id, UserManager<BlogUser> users)
@@ -108,17 +116,20 @@ public static class AdminApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        string id, UserManager<BlogUser> users, TokenRevocation revocation, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteAsync(
+        string id, UserManager<BlogUser> users, UsersDbContext database, TokenRevocation revocation, CancellationToken cancellationToken)
     {
         if (await users.FindByIdAsync(id) is not { } user)
         {
             return TypedResults.NotFound();
         }
 
-        await revocation.RevokeAllAsync(user.Id, "deleted", cancellationToken);
-        EnsureSucceeded(await users.DeleteAsync(user));
-        return TypedResults.NoContent();
+        var refused = await AdministratorGuard.ChangeUnlessLastAsync(database, users, user, removesAdministrator: true, async () =>
+        {
+            await revocation.RevokeAllAsync(user.Id, "deleted", cancellationToken);
+            EnsureSucceeded(await users.DeleteAsync(user));
+        }, cancellationToken);
+        return refused is null ? TypedResults.NoContent() : refused;
     }
 
     private static void EnsureSucceeded(IdentityResult result)

@@ -10,7 +10,8 @@ namespace Blog.UserService.Authorization;
 
 /// <summary>
 /// Idempotently brings the database in line with configuration at every start: roles, scopes (and the resources
-/// they grant), the two client applications, and the first administrator.
+/// they grant), the two client applications; and on a first install, the bootstrap administrator. Requests wait for it
+/// (503 until seeded, see DatabaseReadinessExtensions), so nobody can register the administrator's name before.
 /// </summary>
 internal sealed partial class AuthorizationDataSeeder(
     IOpenIddictApplicationManager applications,
@@ -68,7 +69,7 @@ internal sealed partial class AuthorizationDataSeeder(
             },
         }, cancellationToken);
 
-        await EnsureAdminAsync();
+        await EnsureBootstrapAdministratorAsync();
     }
 
     private async Task UpsertScopeAsync(string name, string displayName, string resource, CancellationToken cancellationToken)
@@ -98,20 +99,26 @@ internal sealed partial class AuthorizationDataSeeder(
         }
     }
 
-    private async Task EnsureAdminAsync()
+    /// <summary>
+    /// The bootstrap administrator, on a first install only: when no user holds the admin role. An account is never
+    /// promoted because of its name (anyone may have registered it), and a later start never gives the role back to a
+    /// demoted or deleted administrator: administrators are made by administrators.
+    /// </summary>
+    private async Task EnsureBootstrapAdministratorAsync()
     {
         var admin = options.Value.Admin;
-        if (await users.FindByNameAsync(admin.UserName) is { } existing)
+        if ((await users.GetUsersInRoleAsync(BlogRoles.Admin)).Count > 0)
         {
-            if (!await users.IsInRoleAsync(existing, BlogRoles.Admin))
-            {
-                EnsureSucceeded(await users.AddToRoleAsync(existing, BlogRoles.Admin), "give the admin role");
-            }
-
             return;
         }
 
-        var user = new BlogUser { UserName = admin.UserName, Email = admin.Email, EmailConfirmed = true };
+        if (await users.FindByNameAsync(admin.UserName) is not null)
+        {
+            LogAdminNameTaken(admin.UserName);
+            return;
+        }
+
+        var user = new BlogUser { UserName = admin.UserName, DisplayName = admin.DisplayName, Email = admin.Email, EmailConfirmed = true };
         EnsureSucceeded(await users.CreateAsync(user, admin.Password), "create the first admin");
         EnsureSucceeded(await users.AddToRolesAsync(user, BlogRoles.All), "give the admin its roles");
         LogAdminCreated(admin.UserName);
@@ -127,4 +134,9 @@ internal sealed partial class AuthorizationDataSeeder(
 
     [LoggerMessage(LogLevel.Information, "Created the first administrator {UserName}")]
     private partial void LogAdminCreated(string userName);
+
+    [LoggerMessage(LogLevel.Error, "No user holds the admin role, and the configured administrator name {UserName} belongs to an existing account, " +
+        "which is not promoted (anyone may have registered that name). Configure an administrator name no account has " +
+        "(AppHost parameter admin-username, setting AuthorizationServer:Admin:UserName) and restart, or give the role to a trusted account in the database.")]
+    private partial void LogAdminNameTaken(string userName);
 }

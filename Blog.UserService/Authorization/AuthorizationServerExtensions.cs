@@ -27,7 +27,8 @@ public static class AuthorizationServerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthorizationServerOptions>, AuthorizationServerOptionsValidator>();
-        // Password policy and lockout: section "Identity" (IdentityOptions), defaults 5 failures -> 5 minutes.
+        // Lockout: section "Identity" (IdentityOptions), defaults 5 failures -> 5 minutes. The password rule is
+        // PasswordPolicy alone, not configurable below it.
         builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Identity"));
 
         builder.Services.AddIdentityCore<BlogUser>(options =>
@@ -39,6 +40,10 @@ public static class AuthorizationServerExtensions
             .AddEntityFrameworkStores<UsersDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+        // Identity's own validator demands digits, cases and symbols (composition rules ASVS V6.2.5 rules out) and 6
+        // characters: replaced, not added to.
+        builder.Services.RemoveAll<IPasswordValidator<BlogUser>>();
+        builder.Services.AddScoped<IPasswordValidator<BlogUser>, PasswordPolicy>();
 
         var settings = builder.Configuration.GetSection(AuthorizationServerOptions.SectionName).Get<AuthorizationServerOptions>()
             ?? new AuthorizationServerOptions();

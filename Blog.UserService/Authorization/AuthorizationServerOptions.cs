@@ -42,11 +42,18 @@ public sealed class AuthorizationServerOptions
     public AdminAccountOptions Admin { get; set; } = new();
 }
 
-/// <summary>The first administrator, created at start-up when no user of that name exists.</summary>
+/// <summary>
+/// The bootstrap administrator, created at start-up on a first install (no user holds the admin role). Changing these
+/// later changes nothing: administrators are then made by administrators.
+/// </summary>
 public sealed class AdminAccountOptions
 {
     [Required]
     public string UserName { get; set; } = "";
+
+    /// <summary>The name others see (its posts); not the login name.</summary>
+    [Required, MaxLength(64)]
+    public string DisplayName { get; set; } = "Administrator";
 
     [Required]
     public string Password { get; set; } = "";

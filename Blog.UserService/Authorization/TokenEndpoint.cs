@@ -116,8 +116,10 @@ public static partial class TokenEndpoint
         UserManager<BlogUser> users, IOpenIddictScopeManager scopes)
     {
         var identity = NewIdentity();
+        // OpenID Connect's claims: name is the display name, preferred_username the login name.
         identity.SetClaim(Claims.Subject, user.Id)
-            .SetClaim(Claims.Name, user.UserName)
+            .SetClaim(Claims.Name, user.DisplayName)
+            .SetClaim(Claims.PreferredUsername, user.UserName)
             .SetClaim(Claims.Email, user.Email)
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
         // The time of the login travels in the refresh token (every claim does) from one refresh to the next.
@@ -173,10 +175,15 @@ public static partial class TokenEndpoint
     private static ClaimsIdentity NewIdentity()
         => new(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
 
-    /// <summary>Name and roles travel in the access token (so introspection returns them to the post service).</summary>
+    /// <summary>
+    /// Name (the display name) and roles travel in the access token, so introspection returns them to the post service.
+    /// The login name goes to the client in the identity token only: no resource server needs it, and whatever it
+    /// receives it may show.
+    /// </summary>
     private static IEnumerable<string> GetDestinations(Claim claim, ClaimsIdentity identity) => claim.Type switch
     {
         Claims.Name => identity.HasScope(Scopes.Profile) ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
+        Claims.PreferredUsername => identity.HasScope(Scopes.Profile) ? [Destinations.IdentityToken] : [],
         Claims.Role => identity.HasScope(Scopes.Roles) ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
         Claims.Email => identity.HasScope(Scopes.Email) ? [Destinations.AccessToken, Destinations.IdentityToken] : [],
         // The login time is the refresh token's business (and the identity token's, as OpenID Connect defines it).

@@ -16,6 +16,7 @@ public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : I
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        builder.Entity<BlogUser>().Property(user => user.DisplayName).HasMaxLength(UserAccounts.MaxDisplayNameLength).IsRequired();
         builder.Entity<RevocationOutboxMessage>(message =>
         {
             message.ToTable("RevocationOutbox");

@@ -6,4 +6,10 @@ namespace Blog.UserService.Users;
 public sealed class BlogUser : IdentityUser
 {
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// The name others see (posts, the user directory, the token's <c>name</c>). The user name is the login name and is
+    /// shown only to its owner and to administrators: public, it would be half of what guessing a password needs.
+    /// </summary>
+    public string DisplayName { get; set; } = "";
 }

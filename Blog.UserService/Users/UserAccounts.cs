@@ -8,11 +8,12 @@ namespace Blog.UserService.Users;
 public static class UserAccounts
 {
     public const int MaxUserNameLength = 64;
+    public const int MaxDisplayNameLength = 64;
     public const int MaxEmailLength = 256;
     public const int MaxPasswordLength = 256;
 
     public static async Task<AccountResponse> ToResponseAsync(this UserManager<BlogUser> users, BlogUser user)
-        => new(user.Id, user.UserName ?? "", user.Email, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)],
+        => new(user.Id, user.UserName ?? "", user.DisplayName, user.Email, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)],
             await users.IsLockedOutAsync(user));
 
     /// <summary>Per-field problems of a registration that need no database: empty, too long, malformed.</summary>
@@ -26,6 +27,11 @@ public static class UserAccounts
         else if (request.UserName.Length > MaxUserNameLength)
         {
             errors["userName"] = [$"The user name must be at most {MaxUserNameLength} characters."];
+        }
+
+        if (ValidateDisplayName(request.DisplayName) is { } displayNameError)
+        {
+            errors["displayName"] = [displayNameError];
         }
 
         if (string.IsNullOrWhiteSpace(request.Email))
@@ -47,6 +53,29 @@ public static class UserAccounts
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// What is wrong with a display name, or null: required, at most <see cref="MaxDisplayNameLength"/> characters once
+    /// trimmed, and no control or format characters (a line break, NUL, or an invisible bidirectional override that
+    /// would make a name read as another one).
+    /// </summary>
+    public static string? ValidateDisplayName(string? displayName)
+    {
+        if (string.IsNullOrWhiteSpace(displayName))
+        {
+            return "A display name is required.";
+        }
+
+        var trimmed = displayName.Trim();
+        if (trimmed.Length > MaxDisplayNameLength)
+        {
+            return $"The display name must be at most {MaxDisplayNameLength} characters.";
+        }
+
+        return trimmed.Any(character => char.IsControl(character) || char.GetUnicodeCategory(character) == System.Globalization.UnicodeCategory.Format)
+            ? "The display name must not contain control or invisible formatting characters."
+            : null;
     }
 
     /// <summary>Identity's error codes, grouped under the request field they concern.</summary>

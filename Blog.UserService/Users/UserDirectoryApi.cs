@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.Http;
 using Blog.UserService.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -5,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Blog.UserService.Users;
 
+/// <summary>What anyone may know of a user: the id and the display name (never the login name).</summary>
 public sealed record PublicProfile(string Id, string DisplayName);
 
 public sealed record LookupRequest(IReadOnlyList<string>? Ids);
@@ -18,6 +20,7 @@ public static class UserDirectoryApi
     {
         var api = app.MapGroup("/api/users")
             .WithTags("Users")
+            .WithNoStore()
             .RequireAuthorization(AuthorizationServerExtensions.UsersReadPolicy);
 
         api.MapGet("/{id}", GetAsync).WithName("GetPublicProfile").WithSummary("A user's public profile");
@@ -27,7 +30,7 @@ public static class UserDirectoryApi
     }
 
     private static async Task<Results<Ok<PublicProfile>, NotFound>> GetAsync(string id, UserManager<BlogUser> users)
-        => await users.FindByIdAsync(id) is { } user ? TypedResults.Ok(new PublicProfile(user.Id, user.UserName ?? "")) : TypedResults.NotFound();
+        => await users.FindByIdAsync(id) is { } user ? TypedResults.Ok(new PublicProfile(user.Id, user.DisplayName)) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<List<PublicProfile>>, ValidationProblem>> LookupAsync(
         LookupRequest request, UserManager<BlogUser> users, CancellationToken cancellationToken)
@@ -43,7 +46,7 @@ public static class UserDirectoryApi
         var ids = request.Ids.Distinct(StringComparer.Ordinal).ToList();
         var profiles = await users.Users
             .Where(user => ids.Contains(user.Id))
-            .Select(user => new PublicProfile(user.Id, user.UserName ?? ""))
+            .Select(user => new PublicProfile(user.Id, user.DisplayName))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(profiles);
     }
