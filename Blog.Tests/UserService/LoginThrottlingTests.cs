@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Blog.Tests.Fixtures;
+using Xunit.Abstractions;
 
 namespace Blog.Tests.UserService;
 
@@ -12,7 +13,7 @@ namespace Blog.Tests.UserService;
 /// at the password change counts the same; unknown, wrong and locked all cost one password hash.
 /// </summary>
 [Collection(BlogAppCollection.Name)]
-public sealed class LoginThrottlingTests(BlogAppFixture fixture)
+public sealed class LoginThrottlingTests(BlogAppFixture fixture, ITestOutputHelper output)
 {
     private const string WrongPassword = "Wrong-password-1!";
     private readonly IdentityClient _identity = new(fixture);
@@ -134,6 +135,7 @@ public sealed class LoginThrottlingTests(BlogAppFixture fixture)
 
         var (wrongMedian, unknownMedian, lockedMedian) = (Median(wrong), Median(unknown), Median(lockedTimes));
         var summary = $"medians: wrong password {wrongMedian:F1} ms, unknown user {unknownMedian:F1} ms, locked account {lockedMedian:F1} ms";
+        output.WriteLine(summary);
         Assert.True(unknownMedian > wrongMedian / 2, summary);
         Assert.True(lockedMedian > wrongMedian / 2, summary);
     }
