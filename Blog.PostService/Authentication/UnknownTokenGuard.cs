@@ -1,4 +1,3 @@
-using System.Buffers;
 using Blog.ServiceDefaults.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -29,9 +28,6 @@ public sealed class UnknownTokenGuard(SharedRateLimiter limiter, IOptions<Reject
     /// <summary>Far above any token the user service issues (about 1-2 KB), far below Kestrel's header limit.</summary>
     public const int MaxTokenLength = 8 * 1024;
 
-    private static readonly SearchValues<char> Base64UrlAlphabet =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-
     /// <summary>True when the value could be a token of this issuer: five base64url segments, header, IV, ciphertext and tag not empty.</summary>
     public static bool HasIssuerTokenShape(string token)
     {
@@ -51,9 +47,17 @@ public sealed class UnknownTokenGuard(SharedRateLimiter limiter, IOptions<Reject
         {
             var segment = span[segments[index]];
             // The second segment (the encrypted key) may be empty with direct encryption; the others never are.
-            if ((segment.IsEmpty && index != 1) || segment.ContainsAnyExcept(Base64UrlAlphabet))
+            if (segment.IsEmpty && index != 1)
             {
                 return false;
+            }
+
+            foreach (var character in segment)
+            {
+                if (!char.IsAsciiLetterOrDigit(character) && character is not ('-' or '_'))
+                {
+                    return false;
+                }
             }
         }
 
