@@ -25,6 +25,9 @@ public readonly record struct WindowCount(long Count, TimeSpan Remaining);
 public sealed partial class SharedRateLimiter(IConnectionMultiplexer redis, TimeProvider timeProvider, ILogger<SharedRateLimiter> logger)
 {
     public const string KeyPrefix = "blog:ratelimit:";
+
+    /// <summary>A Redis call on the request path gives up after this and counts in process instead.</summary>
+    public static readonly TimeSpan RedisCallTimeout = TimeSpan.FromMilliseconds(500);
     private const int MaxLocalWindows = 100_000;
 
     private readonly Dictionary<string, (long Count, DateTimeOffset End)> _local = new(StringComparer.Ordinal);
@@ -45,7 +48,7 @@ public sealed partial class SharedRateLimiter(IConnectionMultiplexer redis, Time
             try
             {
                 var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(CountScript,
-                    [KeyPrefix + key], [increment, (long)window.TotalMilliseconds]))!;
+                    [KeyPrefix + key], [increment, (long)window.TotalMilliseconds]).WaitAsync(RedisCallTimeout))!;
                 return new WindowCount((long)result[0], TimeSpan.FromMilliseconds((long)result[1]));
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException)

@@ -133,7 +133,7 @@ public sealed partial class LoginThrottle(
         {
             try
             {
-                return (true, await call(redis.GetDatabase()));
+                return (true, await call(redis.GetDatabase()).WaitAsync(SharedRateLimiter.RedisCallTimeout));
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException)
             {
