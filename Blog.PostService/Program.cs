@@ -2,6 +2,7 @@ using Blog.PostService.Diagnostics;
 using Blog.PostService.OpenApi;
 using Blog.PostService.Posts;
 using Blog.ServiceDefaults.OpenApi;
+using Blog.ServiceDefaults.RateLimiting;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,7 @@ builder.AddPostServiceOpenApi();
 
 var app = builder.Build();
 
+app.UseTrustedForwardedHeaders();
 app.UseExceptionHandler();
 app.UseServiceDefaults();
 app.UseStatusCodePages();

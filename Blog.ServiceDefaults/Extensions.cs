@@ -1,6 +1,7 @@
 using Blog.ServiceDefaults.Database;
 using Blog.ServiceDefaults.Health;
 using Blog.ServiceDefaults.Http;
+using Blog.ServiceDefaults.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -36,6 +37,8 @@ public static class Extensions
         });
         // ProblemDetails for every client error, and one rule for unknown JSON fields (refused), in every service.
         builder.Services.AddRequestProblems(MaxRequestBodyBytes);
+        // The client's address: the TCP peer, or what a configured proxy forwarded (rate limits partition by it).
+        builder.AddTrustedForwardedHeaders();
         // No Blog request needs more; a larger body gets 413 ProblemDetails instead of being read.
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         return builder;

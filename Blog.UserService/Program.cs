@@ -1,4 +1,5 @@
 using Blog.ServiceDefaults.OpenApi;
+using Blog.ServiceDefaults.RateLimiting;
 using Blog.UserService.Accounts;
 using Blog.UserService.Admin;
 using Blog.UserService.Authorization;
@@ -13,12 +14,13 @@ builder.AddUserServiceOpenApi();
 
 var app = builder.Build();
 
+app.UseTrustedForwardedHeaders();
 app.UseExceptionHandler();
 app.UseServiceDefaults();
 app.UseStatusCodePages();
 app.UseRouting();
 app.UseApiReferenceCors();
-app.UseRateLimiter();
+app.UseClientRateLimiting();
 app.UseAuthentication();
 app.UseAuthorization();
 

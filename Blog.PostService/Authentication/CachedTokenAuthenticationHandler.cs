@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
@@ -27,11 +28,13 @@ public sealed class CachedTokenAuthenticationHandler(
     IntrospectionCache cache,
     SingleFlight<TokenValidationOutcome> flights,
     IntrospectionTelemetry telemetry,
-    IOptions<TokenValidationOptions> validationOptions)
+    IOptions<TokenValidationOptions> validationOptions,
+    UnknownTokenGuard unknownTokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Blog.CachedBearer";
     private const string BearerPrefix = "Bearer ";
+    private const string RetryAfterProperty = "blog.retry_after";
 
     private static string ValidationScheme => OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
 
@@ -45,10 +48,21 @@ public sealed class CachedTokenAuthenticationHandler(
         }
 
         var settings = validationOptions.Value;
-        if (!settings.CacheEnabled || authorization.Count > 1 || !TryReadBearerToken(authorization.ToString(), out var token))
+        if (authorization.Count > 1 || !TryReadBearerToken(authorization.ToString(), out var token))
         {
-            // Unusual shapes are left entirely to OpenIddict (uncached), which decides what they mean; with the cache
-            // switched off, so is every token.
+            // Unusual header shapes are left entirely to OpenIddict (uncached), which decides what they mean.
+            return Rescheme(await Context.AuthenticateAsync(ValidationScheme));
+        }
+
+        // Not shaped like the issuer's tokens: refused here, no introspection spent on it.
+        if (!UnknownTokenGuard.HasIssuerTokenShape(token))
+        {
+            return Failure(Errors.InvalidToken, "The specified token is invalid.");
+        }
+
+        if (!settings.CacheEnabled)
+        {
+            // With the cache switched off, every token goes through OpenIddict (uncached).
             return Rescheme(await Context.AuthenticateAsync(ValidationScheme));
         }
 
@@ -71,6 +85,14 @@ public sealed class CachedTokenAuthenticationHandler(
         if (await cache.GetDistributedAsync(hash, Context.RequestAborted) is { } shared)
         {
             return Success(shared.ToPrincipal());
+        }
+
+        // A client that sent too many rejected tokens lately gets no introspection for a new one until its window ends.
+        if (await unknownTokens.GetWaitAsync(Context) is { } retryAfter)
+        {
+            var throttled = Failure(Errors.InvalidToken, "Too many rejected tokens from this address.");
+            throttled.Properties!.SetString(RetryAfterProperty, ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+            return throttled;
         }
 
         // A joiner waits no longer than its own introspection could have taken.
@@ -148,6 +170,7 @@ public sealed class CachedTokenAuthenticationHandler(
         {
             // Only a verdict about the token itself is remembered, and only in process, briefly.
             cache.RememberInvalid(hash);
+            await unknownTokens.CountRejectedAsync(Context);
         }
 
         return TokenValidationOutcome.Rejected(ours, error,
@@ -158,6 +181,23 @@ public sealed class CachedTokenAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var result = await HandleAuthenticateOnceSafeAsync();
+        if (result.Properties?.GetString(RetryAfterProperty) is { } retryAfter)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = retryAfter;
+            await Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = Context,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status429TooManyRequests,
+                    Title = "Too many rejected tokens",
+                    Detail = "Too many invalid tokens from this address: new tokens are checked again after the time given in Retry-After.",
+                },
+            });
+            return;
+        }
+
         if (result.Failure is not null && result.Properties is { } failure)
         {
             foreach (var key in (string[])[ErrorProperties.Error, ErrorProperties.ErrorDescription, ErrorProperties.ErrorUri])

@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.RateLimiting;
 using Blog.ServiceDefaults.Revocation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,12 @@ internal static class TokenValidationExtensions
         services.AddHostedService<RevocationSubscriber>();
         services.AddSingleton<SingleFlight<TokenValidationOutcome>>();
         services.AddTransient<IntrospectionHttpHandler>();
+        services.AddOptions<RejectedTokenLimitOptions>()
+            .Bind(builder.Configuration.GetSection(RejectedTokenLimitOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<SharedRateLimiter>();
+        services.AddSingleton<UnknownTokenGuard>();
 
         services.AddOpenIddict()
             .AddValidation(validation =>

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Blog.AppHost.Infrastructure;
 using Blog.PostService.Authentication;
 using Blog.PostService.OpenApi;
-using Microsoft.AspNetCore.Identity;
+using Blog.ServiceDefaults.RateLimiting;
 
 namespace Blog.Tests.Docs;
 
@@ -32,10 +32,11 @@ public sealed partial class SettingsTableTests
         var userService = LoadUserServiceAssembly();
         AddOptions(expected, userService.GetType("Blog.UserService.Authorization.AuthorizationServerOptions", throwOnError: true)!);
         AddOptions(expected, userService.GetType("Blog.UserService.Authorization.TokenEndpointRateLimitOptions", throwOnError: true)!);
+        AddOptions(expected, userService.GetType("Blog.UserService.Authorization.RegistrationRateLimitOptions", throwOnError: true)!);
+        AddOptions(expected, userService.GetType("Blog.UserService.Authorization.LoginThrottleOptions", throwOnError: true)!);
         AddOptions(expected, typeof(TokenValidationOptions));
-        var identity = new IdentityOptions();
-        expected["Identity:Lockout:MaxFailedAccessAttempts"] = identity.Lockout.MaxFailedAccessAttempts;
-        expected["Identity:Lockout:DefaultLockoutTimeSpan"] = identity.Lockout.DefaultLockoutTimeSpan;
+        AddOptions(expected, typeof(RejectedTokenLimitOptions));
+        AddOptions(expected, typeof(ForwardedHeadersSettings));
         expected[InfrastructureModeSetting.Key] = InfrastructureModeSetting.Parse(null).ToString().ToLowerInvariant();
         expected[PostServiceOpenApi.TokenUrlKey] = null;
 
@@ -107,7 +108,7 @@ public sealed partial class SettingsTableTests
         {
             var value = property.GetValue(instance);
             var type = property.PropertyType;
-            if (type.IsClass && type != typeof(string) && type != typeof(Uri) && value is not null)
+            if (type.IsClass && type != typeof(string) && type != typeof(Uri) && !type.IsArray && value is not null)
             {
                 AddProperties(expected, $"{prefix}:{property.Name}", value);
             }
@@ -118,7 +119,7 @@ public sealed partial class SettingsTableTests
         }
     }
 
-    private static bool IsUnset(object? value) => value is null || (value is string text && text.Length == 0);
+    private static bool IsUnset(object? value) => value is null || (value is string text && text.Length == 0) || value is Array { Length: 0 };
 
     private static object Parse(string text, Type type) => type switch
     {

@@ -13,6 +13,12 @@ public sealed class BlogAppFixture : IAsyncLifetime
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The loopback address the services trust as a reverse proxy (ForwardedHeaders:KnownProxies): a test sending from
+    /// it with X-Forwarded-For plays a proxy; every other sender's header is ignored, 127.0.0.1 (the tests, Aspire's proxy) included.
+    /// </summary>
+    public const string TrustedProxyAddress = "127.0.0.66";
+
     public static readonly string[] ResourceNames = ["postgres", "usersdb", "postsdb", "redis", "userservice", "postservice"];
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"blog-tests-{Guid.NewGuid():N}");
@@ -26,7 +32,14 @@ public sealed class BlogAppFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
-            ["--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={_dataDirectory}"],
+            [
+                "--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={_dataDirectory}",
+                $"--ServiceSettings:userservice:ForwardedHeaders:KnownProxies:0={TrustedProxyAddress}",
+                $"--ServiceSettings:postservice:ForwardedHeaders:KnownProxies:0={TrustedProxyAddress}",
+                // A throttled source stays throttled for the rest of a test however slow the machine: longer than Development's.
+                "--ServiceSettings:userservice:LoginThrottling:FirstDelay=00:00:30",
+                "--ServiceSettings:userservice:LoginThrottling:MaxDelay=00:01:00",
+            ],
             timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Blog.ServiceDefaults.Http;
+using Blog.ServiceDefaults.RateLimiting;
 using Blog.UserService.Authorization;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,6 +20,8 @@ public static class AccountApi
             .WithName("Register")
             .WithSummary("Create an account (role author)")
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireClientRateLimit<RouteHandlerBuilder, RegistrationRateLimitOptions>("registration")
             .AllowAnonymous();
         api.MapGet("/me", GetMeAsync)
             .WithName("GetMe")
@@ -27,6 +30,7 @@ public static class AccountApi
         api.MapPost("/password", ChangePasswordAsync)
             .WithName("ChangePassword")
             .WithSummary("Change the caller's password; revokes all of the caller's tokens")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RequireAuthorization(AuthorizationServerExtensions.UserPolicy);
         api.MapPost("/logout-all", LogoutEverywhereAsync)
             .WithName("LogoutEverywhere")
@@ -50,7 +54,7 @@ public static class AccountApi
         if (created.IsDuplicate())
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account exists",
-                detail: "The user name or email address is already taken.");
+                detail: "The user name is already taken.");
         }
 
         if (!created.Succeeded)
@@ -72,9 +76,9 @@ public static class AccountApi
             ? TypedResults.Ok(await users.ToResponseAsync(user))
             : TypedResults.NotFound();
 
-    private static async Task<Results<NoContent, ValidationProblem, NotFound>> ChangePasswordAsync(
+    private static async Task<Results<NoContent, ValidationProblem, NotFound, ProblemHttpResult>> ChangePasswordAsync(
         ChangePasswordRequest request, ClaimsPrincipal principal, UserManager<BlogUser> users, TokenRevocation revocation,
-        CancellationToken cancellationToken)
+        LoginThrottle throttle, HttpContext context, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.CurrentPassword))
@@ -102,10 +106,26 @@ public static class AccountApi
             return TypedResults.NotFound();
         }
 
+        // The current password is a password guess like any other: the same throttle as the token endpoint's.
+        var source = ClientAddresses.PartitionOf(context);
+        var account = users.NormalizeName(user.UserName) ?? "";
+        if (await throttle.GetWaitAsync(account, source) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = ClientRateLimiting.RetryAfterSeconds(wait);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed attempts",
+                detail: "Too many wrong passwords for this account from this address; retry after the time given in Retry-After.");
+        }
+
         var changed = await users.ChangePasswordAsync(user, request.CurrentPassword!, request.NewPassword!);
         if (!changed.Succeeded)
         {
-            var fieldErrors = changed.Errors.Any(error => error.Code == nameof(IdentityErrorDescriber.PasswordMismatch))
+            var mismatch = changed.Errors.Any(error => error.Code == nameof(IdentityErrorDescriber.PasswordMismatch));
+            if (mismatch)
+            {
+                await throttle.RecordFailureAsync(account, source);
+            }
+
+            var fieldErrors = mismatch
                 ? new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is not correct."] }
                 : changed.ToFieldErrors(passwordField: "newPassword");
             return TypedResults.ValidationProblem(fieldErrors);

@@ -27,13 +27,15 @@ public static class AuthorizationServerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthorizationServerOptions>, AuthorizationServerOptionsValidator>();
-        // Lockout: section "Identity" (IdentityOptions), defaults 5 failures -> 5 minutes. The password rule is
-        // PasswordPolicy alone, not configurable below it.
+        // Section "Identity" (IdentityOptions). The password rule is PasswordPolicy alone, not configurable below it.
+        // Failed passwords never lock an account (LoginThrottle slows the guessing source instead); only an
+        // administrator locks.
         builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Identity"));
 
         builder.Services.AddIdentityCore<BlogUser>(options =>
             {
-                options.User.RequireUniqueEmail = true;
+                // Email addresses are not verified: unique ones would only let anyone probe who registered which address.
+                options.User.RequireUniqueEmail = false;
                 options.Lockout.AllowedForNewUsers = true;
             })
             .AddRoles<IdentityRole>()
@@ -125,7 +127,12 @@ public static class AuthorizationServerExtensions
         builder.Services.AddSingleton<RevocationTelemetry>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
-        builder.AddTokenEndpointRateLimiting();
+        builder.AddClientRateLimiting();
+        builder.Services.AddOptions<LoginThrottleOptions>()
+            .BindConfiguration(LoginThrottleOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<LoginThrottle>();
     }
 
     internal static RsaSecurityKey CreateSigningKey(string base64Pkcs8)

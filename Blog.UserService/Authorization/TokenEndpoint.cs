@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Claims;
+using Blog.ServiceDefaults.RateLimiting;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -24,9 +25,12 @@ public static partial class TokenEndpoint
 
     public const string LoginEnded = "The login has reached its maximum lifetime: sign in again.";
 
+    /// <summary>A source over its failures for a user name, whether or not the account exists.</summary>
+    public const string TooManyFailures = "Too many failed sign-in attempts for this user name from this address; retry later.";
+
     public static IEndpointConventionBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
         => app.MapPost("/connect/token", ExchangeAsync)
-            .RequireRateLimiting(TokenRateLimiting.PolicyName)
+            .RequireClientRateLimit<RouteHandlerBuilder, TokenEndpointRateLimitOptions>("token")
             .ExcludeFromDescription();
 
     private static async Task<IResult> ExchangeAsync(
@@ -38,6 +42,7 @@ public static partial class TokenEndpoint
         IOpenIddictAuthorizationManager authorizations,
         IOptions<AuthorizationServerOptions> serverOptions,
         TimeProvider timeProvider,
+        LoginThrottle throttle,
         ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
@@ -46,27 +51,9 @@ public static partial class TokenEndpoint
 
         if (request.IsPasswordGrantType())
         {
-            var user = await users.FindByNameAsync(request.Username ?? "");
-            if (user is null)
-            {
-                // Spend the same hashing time as for a real user, so timing does not tell who exists either.
-                users.PasswordHasher.VerifyHashedPassword(new BlogUser(), DummyPasswordHash.Value, request.Password ?? "");
-                return InvalidGrant(InvalidCredentials);
-            }
-
-            var result = await signIn.CheckPasswordSignInAsync(user, request.Password ?? "", lockoutOnFailure: true);
-            if (!result.Succeeded)
-            {
-                if (result.IsLockedOut)
-                {
-                    LogLockedOut(logger, user.Id);
-                }
-
-                return InvalidGrant(InvalidCredentials);
-            }
-
             var now = timeProvider.GetUtcNow();
-            return await SignInUserAsync(user, request.GetScopes(), request.GetScopes(), LoginTime.Of(now, now, serverOptions.Value), users, scopes);
+            return await PasswordGrantAsync(context, request.Username ?? "", request.Password ?? "", request.GetScopes(), LoginTime.Of(now, now, serverOptions.Value),
+                users, signIn, scopes, throttle, logger);
         }
 
         if (request.IsRefreshTokenGrantType())
@@ -109,6 +96,55 @@ public static partial class TokenEndpoint
         return Results.Forbid(
             authenticationSchemes: [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme],
             properties: ErrorProperties(Errors.UnsupportedGrantType, "The grant type is not supported."));
+    }
+
+    /// <summary>
+    /// Unknown user, wrong password, locked account and throttled source each verify one password hash (a dummy for an
+    /// unknown user) before answering, so the time taken tells nothing; the answer is the same for all but a throttled
+    /// source, whose refusal depends only on its own failures, never on whether the account exists. A failure counts
+    /// against (account, source) only: guessing never locks the account nor touches its owner's tokens.
+    /// </summary>
+    private static async Task<IResult> PasswordGrantAsync(
+        HttpContext context, string userName, string password, ImmutableArray<string> requestedScopes, LoginTime login,
+        UserManager<BlogUser> users, SignInManager<BlogUser> signIn, IOpenIddictScopeManager scopes, LoginThrottle throttle, ILogger logger)
+    {
+        var source = ClientAddresses.PartitionOf(context);
+        var account = users.NormalizeName(userName) ?? "";
+        var wait = await throttle.GetWaitAsync(account, source);
+        var user = await users.FindByNameAsync(userName);
+        bool passwordMatches;
+        if (user is null)
+        {
+            users.PasswordHasher.VerifyHashedPassword(new BlogUser(), DummyPasswordHash.Value, password);
+            passwordMatches = false;
+        }
+        else
+        {
+            // Hashes for a locked account too (Identity's CheckPasswordSignInAsync returns before hashing for it).
+            passwordMatches = await users.CheckPasswordAsync(user, password);
+        }
+
+        if (wait is { } retryAfter)
+        {
+            LogThrottled(logger);
+            context.Response.Headers.RetryAfter = ClientRateLimiting.RetryAfterSeconds(retryAfter);
+            return InvalidGrant(TooManyFailures);
+        }
+
+        if (user is null || !passwordMatches)
+        {
+            await throttle.RecordFailureAsync(account, source);
+            return InvalidGrant(InvalidCredentials);
+        }
+
+        if (await users.IsLockedOutAsync(user) || !await signIn.CanSignInAsync(user))
+        {
+            LogLockedOut(logger, user.Id);
+            return InvalidGrant(InvalidCredentials);
+        }
+
+        await throttle.ResetAsync(account, source);
+        return await SignInUserAsync(user, requestedScopes, requestedScopes, login, users, scopes);
     }
 
     private static async Task<IResult> SignInUserAsync(
@@ -206,6 +242,9 @@ public static partial class TokenEndpoint
 
     private static readonly Lazy<string> DummyPasswordHash = new(() =>
         new PasswordHasher<BlogUser>().HashPassword(new BlogUser(), Guid.NewGuid().ToString()));
+
+    [LoggerMessage(LogLevel.Information, "Password grant refused: too many failures for the user name from the client's address")]
+    private static partial void LogThrottled(ILogger logger);
 
     [LoggerMessage(LogLevel.Warning, "Password grant refused: account {UserId} is locked out")]
     private static partial void LogLockedOut(ILogger logger, string userId);
