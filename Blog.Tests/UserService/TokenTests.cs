@@ -38,7 +38,9 @@ public sealed class TokenTests(BlogAppFixture fixture)
         var active = await _identity.IntrospectAsync(token, timeout.Token);
         Assert.True(active.GetProperty("active").GetBoolean());
         Assert.Equal(user.Id, active.GetProperty("sub").GetString());
-        Assert.Equal(user.UserName, active.GetProperty("name").GetString());
+        // name is the display name; the login name (preferred_username) is for identity tokens only, never the resource server.
+        Assert.Equal(user.DisplayName, active.GetProperty("name").GetString());
+        Assert.False(active.TryGetProperty("preferred_username", out _));
         Assert.Equal("author", active.GetProperty("role").GetString());
         Assert.Equal("http://userservice/", active.GetProperty("iss").GetString());
         Assert.Equal(["post-service"], IdentityClient.Audiences(active));
@@ -112,7 +114,7 @@ public sealed class TokenTests(BlogAppFixture fixture)
         using var refused = await _identity.UserService.SendAsync(
             IdentityClient.Authorized(HttpMethod.Get, $"/api/users/{user.Id}", personToken), timeout.Token);
 
-        Assert.Equal(user.UserName, (await profile.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("displayName").GetString());
+        Assert.Equal(user.DisplayName, (await profile.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("displayName").GetString());
         var found = await lookup.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
         Assert.Equal([user.Id], found.EnumerateArray().Select(item => item.GetProperty("id").GetString()));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
