@@ -26,6 +26,8 @@ internal static class TokenValidationExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IntrospectionTelemetry>();
+        services.AddSingleton<RedisFallbackReporter>();
+        services.AddSingleton<RedisTokenStore>();
         services.AddSingleton<IntrospectionCache>();
         services.AddSingleton<RevocationTelemetry>();
         services.AddHostedService<RevocationSubscriber>();

@@ -2,8 +2,7 @@ using System.Security.Claims;
 using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Blog.Tests.PostService;
 using StackExchange.Redis;
 
 namespace Blog.Tests.Revocation;
@@ -15,15 +14,14 @@ public sealed class CacheRevocationTests : IDisposable
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+    private readonly TokenCacheUnderTest _parts;
     private readonly IntrospectionCache _cache;
 
     public CacheRevocationTests()
-        => _cache = new IntrospectionCache(
-            _deadRedis,
-            Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" }),
-            new IntrospectionTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            TimeProvider.System,
-            NullLogger<IntrospectionCache>.Instance);
+    {
+        _parts = new TokenCacheUnderTest(_deadRedis, TokenCacheUnderTest.Settings(), _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        _cache = _parts.Cache;
+    }
 
     [Fact]
     public void A_token_event_evicts_that_token_only_and_keeps_it_out()
@@ -119,7 +117,7 @@ public sealed class CacheRevocationTests : IDisposable
 
     public void Dispose()
     {
-        _cache.Dispose();
+        _parts.Dispose();
         _deadRedis.Dispose();
         _services.Dispose();
     }
