@@ -28,6 +28,8 @@ internal static class TokenValidationExtensions
         services.AddSingleton<IntrospectionTelemetry>();
         services.AddSingleton<RedisFallbackReporter>();
         services.AddSingleton<RedisTokenStore>();
+        services.AddSingleton<TokenMemoryLevel>();
+        services.AddSingleton<RevocationLedger>();
         services.AddSingleton<IntrospectionCache>();
         services.AddSingleton<RevocationTelemetry>();
         services.AddHostedService<RevocationSubscriber>();

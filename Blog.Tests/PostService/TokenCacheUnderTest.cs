@@ -15,7 +15,9 @@ internal sealed class TokenCacheUnderTest : IDisposable
         var telemetry = new IntrospectionTelemetry(meterFactory);
         var fallback = new RedisFallbackReporter(telemetry, NullLogger<IntrospectionCache>.Instance);
         var store = new RedisTokenStore(redis, options, telemetry, fallback, TimeProvider.System);
-        Cache = new IntrospectionCache(store, options, telemetry, TimeProvider.System);
+        Memory = new TokenMemoryLevel(options);
+        Ledger = new RevocationLedger(Memory, store, options, TimeProvider.System);
+        Cache = new IntrospectionCache(Memory, store, Ledger, options, telemetry, TimeProvider.System);
     }
 
     /// <summary>Options as the tests use them unless they say otherwise.</summary>
@@ -29,5 +31,9 @@ internal sealed class TokenCacheUnderTest : IDisposable
 
     public IntrospectionCache Cache { get; }
 
-    public void Dispose() => Cache.Dispose();
+    public RevocationLedger Ledger { get; }
+
+    private TokenMemoryLevel Memory { get; }
+
+    public void Dispose() => Memory.Dispose();
 }
