@@ -3,10 +3,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
-using ErrorProperties = OpenIddict.Validation.AspNetCore.OpenIddictValidationAspNetCoreConstants.Properties;
 
 namespace Blog.PostService.Authentication;
 
@@ -31,7 +29,6 @@ public sealed class CachedTokenAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Blog.CachedBearer";
-    private const string BearerPrefix = "Bearer ";
 
     private static string ValidationScheme => OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
 
@@ -44,38 +41,39 @@ public sealed class CachedTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var settings = validationOptions.Value;
-        if (!settings.CacheEnabled || authorization.Count > 1 || !TryReadBearerToken(authorization.ToString(), out var token))
+        if (!BearerRequest.TryReadToken(authorization, out var token))
         {
-            // Unusual shapes are left entirely to OpenIddict (uncached), which decides what they mean; with the cache
-            // switched off, so is every token.
-            return Rescheme(await Context.AuthenticateAsync(ValidationScheme));
-        }
-
-        var hash = TokenHash.Compute(token);
-        if (settings.MemoryCacheEnabled && cache.TryGetLocal(hash, out var entry))
-        {
-            return Success(entry.ToPrincipal());
-        }
-
-        if (cache.IsKnownInvalid(hash))
-        {
-            return Failure(Errors.InvalidToken, "The specified token is invalid.");
+            // Unusual shapes are left entirely to OpenIddict (uncached), which decides what they mean.
+            return await AuthenticateUncachedAsync();
         }
 
         // A Redis hit is answered here as well, not after OpenIddict's per-request pipeline (which cost more than the
-        // Redis call): the entry was stored only after OpenIddict accepted the token, and this lookup checks its end,
+        // Redis call): the entry was stored only after OpenIddict accepted the token, and the lookup checks its end,
         // the token's exp and revocations, exactly as the pipeline's LookupCachedIntrospection would, after which no
         // other check runs on a hit. Only a miss goes on to OpenIddict (whose lookup reads Redis once more, in case
         // another request stored it meanwhile) and to introspection.
-        if (await cache.GetDistributedAsync(hash, Context.RequestAborted) is { } shared)
+        var lookup = await cache.LookupAsync(token, includeRejected: true, Context.RequestAborted);
+        return lookup.Result switch
         {
-            return Success(shared.ToPrincipal());
-        }
+            TokenLookupResult.Found => Success(lookup.Entry!.ToPrincipal()),
+            TokenLookupResult.Rejected => BearerRequest.Failure(Errors.InvalidToken, "The specified token is invalid."),
+            // With the cache switched off, every token is validated by OpenIddict alone, uncoalesced.
+            TokenLookupResult.CacheOff => await AuthenticateUncachedAsync(),
+            _ => await ValidateOncePerTokenAsync(lookup.Hash),
+        };
+    }
 
+    private async Task<AuthenticateResult> AuthenticateUncachedAsync() => Rescheme(await Context.AuthenticateAsync(ValidationScheme));
+
+    /// <summary>
+    /// OpenIddict's validation, one per token at a time in this instance: a request that finds the same token
+    /// already being validated waits for that outcome, and tries for itself only if that request went away.
+    /// </summary>
+    private async Task<AuthenticateResult> ValidateOncePerTokenAsync(TokenHash hash)
+    {
         // A joiner waits no longer than its own introspection could have taken.
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(Context.RequestAborted);
-        wait.CancelAfter(settings.IntrospectionTotalTimeout + TimeSpan.FromSeconds(1));
+        wait.CancelAfter(validationOptions.Value.IntrospectionTotalTimeout + TimeSpan.FromSeconds(1));
         TokenValidationOutcome outcome;
         bool joined;
         try
@@ -84,29 +82,26 @@ public sealed class CachedTokenAuthenticationHandler(
         }
         catch (OperationCanceledException) when (wait.IsCancellationRequested && !Context.RequestAborted.IsCancellationRequested)
         {
-            return Failure(Errors.ServerError, "The token could not be validated in time.");
+            return BearerRequest.Failure(Errors.ServerError, "The token could not be validated in time.");
         }
 
         if (!joined)
         {
-            outcome.LeaderException?.Throw();
-            return outcome.LeaderResult!;
+            return outcome.LeaderOutcome();
         }
 
         telemetry.Coalesced();
         if (outcome.Kind == TokenValidationOutcomeKind.Abandoned)
         {
             // The request that was validating went away (or failed unexpectedly): this one tries for itself.
-            var ownTry = await ValidateThroughOpenIddictAsync(hash);
-            ownTry.LeaderException?.Throw();
-            return ownTry.LeaderResult!;
+            return (await ValidateThroughOpenIddictAsync(hash)).LeaderOutcome();
         }
 
         return outcome.Kind switch
         {
             TokenValidationOutcomeKind.Authenticated => Success(outcome.Entry!.ToPrincipal()),
             TokenValidationOutcomeKind.NoToken => AuthenticateResult.NoResult(),
-            _ => Failure(outcome.Error ?? Errors.InvalidToken, outcome.ErrorDescription, outcome.ErrorUri),
+            _ => BearerRequest.Failure(outcome.Error ?? Errors.InvalidToken, outcome.ErrorDescription, outcome.ErrorUri),
         };
     }
 
@@ -131,11 +126,8 @@ public sealed class CachedTokenAuthenticationHandler(
 
         if (result.Succeeded)
         {
-            var principal = result.Principal;
-            var now = cache.Now;
-            var expiresAt = principal.GetExpirationDate();
-            var shareableFor = IntrospectionCacheLifetime.Compute(now, expiresAt, validationOptions.Value.CacheMaxLifetime) ?? TimeSpan.Zero;
-            return TokenValidationOutcome.Authenticated(ours, CachedIntrospection.FromPrincipal(principal, expiresAt, now + shareableFor));
+            // Joiners rebuild their own principal from this entry, made as the cache makes its entries.
+            return TokenValidationOutcome.Authenticated(ours, cache.EntryFor(result.Principal));
         }
 
         if (result.None)
@@ -143,100 +135,30 @@ public sealed class CachedTokenAuthenticationHandler(
             return TokenValidationOutcome.NoToken(ours);
         }
 
-        var error = result.Properties?.GetString(ErrorProperties.Error);
-        if (error == Errors.InvalidToken)
+        if (BearerRequest.Error(result.Properties) == Errors.InvalidToken)
         {
             // Only a verdict about the token itself is remembered, and only in process, briefly.
             cache.RememberInvalid(hash);
         }
 
-        return TokenValidationOutcome.Rejected(ours, error,
-            result.Properties?.GetString(ErrorProperties.ErrorDescription),
-            result.Properties?.GetString(ErrorProperties.ErrorUri));
+        return TokenValidationOutcome.Rejected(ours, result.Properties);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var result = await HandleAuthenticateOnceSafeAsync();
-        if (result.Failure is not null && result.Properties is { } failure)
-        {
-            foreach (var key in (string[])[ErrorProperties.Error, ErrorProperties.ErrorDescription, ErrorProperties.ErrorUri])
-            {
-                if (failure.GetString(key) is { } value)
-                {
-                    properties.Items.TryAdd(key, value);
-                }
-            }
-        }
-        else if (!result.Succeeded)
-        {
-            // OpenIddict never saw this request (no token): say so, or it would answer insufficient_access (403).
-            properties.Items.TryAdd(ErrorProperties.Error, Errors.MissingToken);
-        }
-
+        BearerRequest.CarryErrorInto(properties, await HandleAuthenticateOnceSafeAsync());
         await Context.ChallengeAsync(ValidationScheme, properties);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
         => Context.ForbidAsync(ValidationScheme, properties);
 
-    private static bool TryReadBearerToken(string header, out string token)
-    {
-        if (header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            token = header[BearerPrefix.Length..].Trim();
-            return token.Length > 0;
-        }
-
-        token = "";
-        return false;
-    }
-
     private AuthenticateResult Success(ClaimsPrincipal principal)
         => AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
-
-    private static AuthenticateResult Failure(string error, string? description, string? uri = null)
-    {
-        var properties = new AuthenticationProperties();
-        properties.SetString(ErrorProperties.Error, error);
-        properties.SetString(ErrorProperties.ErrorDescription, description);
-        properties.SetString(ErrorProperties.ErrorUri, uri);
-        return AuthenticateResult.Fail("The access token was rejected.", properties);
-    }
 
     /// <summary>OpenIddict's result under this scheme's name, so the ticket matches the scheme that produced it.</summary>
     private AuthenticateResult Rescheme(AuthenticateResult result)
         => result.Succeeded
             ? AuthenticateResult.Success(new AuthenticationTicket(result.Principal, result.Properties, Scheme.Name))
             : result;
-}
-
-public enum TokenValidationOutcomeKind
-{
-    Authenticated,
-    NoToken,
-    Rejected,
-    Abandoned,
-}
-
-/// <summary>What one validation found, in a form concurrent requests for the same token can share.</summary>
-public sealed record TokenValidationOutcome(
-    TokenValidationOutcomeKind Kind,
-    AuthenticateResult? LeaderResult,
-    CachedIntrospection? Entry = null,
-    string? Error = null,
-    string? ErrorDescription = null,
-    string? ErrorUri = null,
-    ExceptionDispatchInfo? LeaderException = null)
-{
-    public static TokenValidationOutcome Authenticated(AuthenticateResult result, CachedIntrospection entry) => new(TokenValidationOutcomeKind.Authenticated, result, entry);
-
-    public static TokenValidationOutcome NoToken(AuthenticateResult result) => new(TokenValidationOutcomeKind.NoToken, result);
-
-    public static TokenValidationOutcome Rejected(AuthenticateResult result, string? error, string? description, string? uri)
-        => new(TokenValidationOutcomeKind.Rejected, result, Error: error, ErrorDescription: description, ErrorUri: uri);
-
-    public static TokenValidationOutcome Abandoned(AuthenticateResult result) => new(TokenValidationOutcomeKind.Abandoned, result);
-
-    public static TokenValidationOutcome Abandoned(ExceptionDispatchInfo exception) => new(TokenValidationOutcomeKind.Abandoned, null, LeaderException: exception);
 }

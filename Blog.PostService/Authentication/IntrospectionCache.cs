@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
 
 namespace Blog.PostService.Authentication;
 
@@ -7,7 +9,8 @@ namespace Blog.PostService.Authentication;
 /// (<see cref="TokenMemoryLevel"/>, guarded by the <see cref="RevocationLedger"/>) in front of Redis
 /// (<see cref="RedisTokenStore"/>, shared by every replica). Inactive or invalid tokens are remembered only in
 /// process. The benchmark's switches (<see cref="TokenValidationOptions.CacheEnabled"/>,
-/// <see cref="TokenValidationOptions.MemoryCacheEnabled"/>) are read here and nowhere else.
+/// <see cref="TokenValidationOptions.MemoryCacheEnabled"/>) are read here and nowhere else. Callers use
+/// <see cref="LookupAsync"/> and <see cref="StoreValidated"/>; the steps below them are internal (and unit-tested).
 /// </summary>
 public sealed class IntrospectionCache(
     TokenMemoryLevel memory,
@@ -21,8 +24,54 @@ public sealed class IntrospectionCache(
 
     public DateTimeOffset Now => timeProvider.GetUtcNow();
 
+    /// <summary>
+    /// Looks a token up: in process, then (if <paramref name="includeRejected"/>) among the tokens known to be
+    /// invalid or revoked, then in Redis. With the cache switched off, nothing is hashed or read.
+    /// </summary>
+    public async ValueTask<TokenLookup> LookupAsync(string token, bool includeRejected, CancellationToken cancellationToken)
+    {
+        if (!_options.CacheEnabled)
+        {
+            return TokenLookup.CacheOff;
+        }
+
+        var hash = TokenHash.Compute(token);
+        if (TryGetLocal(hash, out var entry))
+        {
+            return TokenLookup.Found(hash, entry);
+        }
+
+        if (includeRejected && IsKnownInvalid(hash))
+        {
+            return TokenLookup.Rejected(hash);
+        }
+
+        return await GetDistributedAsync(hash, cancellationToken) is { } shared ? TokenLookup.Found(hash, shared) : TokenLookup.Missed(hash);
+    }
+
+    /// <summary>Keeps the principal OpenIddict accepted for this token in both levels, for as long as <see cref="EntryFor"/> allows.</summary>
+    public void StoreValidated(string token, ClaimsPrincipal principal)
+    {
+        if (_options.CacheEnabled)
+        {
+            Store(TokenHash.Compute(token), EntryFor(principal));
+        }
+    }
+
+    /// <summary>
+    /// The entry a validated principal makes, usable for min(CacheMaxLifetime, exp - now); when nothing may be
+    /// cached (the token expires now) it ends now, and <see cref="Store"/> keeps nothing.
+    /// </summary>
+    public CachedIntrospection EntryFor(ClaimsPrincipal principal)
+    {
+        var now = Now;
+        var expiresAt = principal.GetExpirationDate();
+        var lifetime = IntrospectionCacheLifetime.Compute(now, expiresAt, _options.CacheMaxLifetime) ?? TimeSpan.Zero;
+        return CachedIntrospection.FromPrincipal(principal, expiresAt, now + lifetime);
+    }
+
     /// <summary>The in-process level only: no I/O, safe for the hot path. Past its end or the token's exp, an entry is a miss.</summary>
-    public bool TryGetLocal(TokenHash hash, out CachedIntrospection entry)
+    internal bool TryGetLocal(TokenHash hash, out CachedIntrospection entry)
     {
         if (_options.MemoryCacheEnabled && ledger.TryGetLocal(hash, out entry))
         {
@@ -35,7 +84,7 @@ public sealed class IntrospectionCache(
     }
 
     /// <summary>Whether this token was recently found inactive or invalid, or revoked by an event (in process only).</summary>
-    public bool IsKnownInvalid(TokenHash hash)
+    internal bool IsKnownInvalid(TokenHash hash)
     {
         // A token a revocation event named is refused at once, without asking the user service again.
         if (!memory.IsRememberedInvalid(hash) && !ledger.IsTokenRevoked(hash))
@@ -50,7 +99,7 @@ public sealed class IntrospectionCache(
     public void RememberInvalid(TokenHash hash) => memory.RememberInvalid(hash);
 
     /// <summary>Reads Redis (bounded by <see cref="TokenValidationOptions.RedisTimeout"/>); a found entry also fills the in-process level.</summary>
-    public async Task<CachedIntrospection?> GetDistributedAsync(TokenHash hash, CancellationToken cancellationToken)
+    internal async Task<CachedIntrospection?> GetDistributedAsync(TokenHash hash, CancellationToken cancellationToken)
     {
         var entry = await redisStore.GetAsync(hash, found => ledger.IsRevoked(hash, found), cancellationToken);
         if (entry is not null)
@@ -62,7 +111,7 @@ public sealed class IntrospectionCache(
     }
 
     /// <summary>Keeps a validated result in both levels. Redis is written fire-and-forget: a request never waits for it.</summary>
-    public void Store(TokenHash hash, CachedIntrospection entry)
+    internal void Store(TokenHash hash, CachedIntrospection entry)
     {
         var lifetime = entry.CachedUntil - Now;
         if (lifetime <= TimeSpan.Zero)
@@ -74,7 +123,7 @@ public sealed class IntrospectionCache(
         redisStore.Store(hash, entry, lifetime);
     }
 
-    public void StoreLocal(TokenHash hash, CachedIntrospection entry)
+    internal void StoreLocal(TokenHash hash, CachedIntrospection entry)
     {
         if (_options.MemoryCacheEnabled)
         {
