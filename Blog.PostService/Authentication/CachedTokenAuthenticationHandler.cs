@@ -10,11 +10,12 @@ namespace Blog.PostService.Authentication;
 
 /// <summary>
 /// The default authentication scheme: a thin front of OpenIddict's validation scheme that answers a known token
-/// without running OpenIddict's per-request pipeline. It hashes the bearer token and looks the hash up in process,
-/// then in Redis; a usable entry (before its end and the token's exp, not revoked) was stored only after OpenIddict
-/// accepted the token, so a hit is as safe as the slow path. On a miss it delegates to OpenIddict's scheme (whose own
-/// handlers read Redis, introspect and store), one delegation per token at a time in this instance: concurrent requests with the same
-/// uncached token wait for the first one's outcome instead of introspecting again. Challenges and forbids go to
+/// without running OpenIddict's per-request pipeline. It looks the bearer token up in the token cache
+/// (<see cref="IntrospectionCache"/>: in process, then in Redis); a usable entry (before its end and the token's exp,
+/// not revoked) was stored only after OpenIddict accepted the token, so a hit is as safe as the slow path. On a miss
+/// it delegates to OpenIddict's scheme (whose own handlers read the cache, introspect and store), one delegation per
+/// token at a time in this instance: concurrent requests with the same uncached token wait for the first one's
+/// outcome instead of introspecting again. Challenges and forbids go to
 /// OpenIddict's scheme, carrying the error this handler saw, so responses are OpenIddict's (and 503 when the user
 /// service is unreachable).
 /// </summary>

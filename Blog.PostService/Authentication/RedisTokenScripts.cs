@@ -1,3 +1,6 @@
+using Blog.ServiceDefaults.Revocation;
+using StackExchange.Redis;
+
 namespace Blog.PostService.Authentication;
 
 /// <summary>
@@ -10,8 +13,29 @@ internal static class RedisTokenScripts
 
     public static string AuthorizationIndexKey(string prefix, string authorizationId) => $"{prefix}authorization:{authorizationId}";
 
-    // KEYS: entry, token revoked marker, subject revoked marker, subject index, login revoked marker, login index.
-    // ARGV: value, lifetime ms, issued at (Unix ms), token hash, has subject (0/1), has login (0/1).
+    public static RedisKey[] StoreKeys(string prefix, TokenHash hash, CachedIntrospection entry) =>
+    [
+        hash.ToCacheKey(prefix),
+        RevocationContract.RevokedTokenKey(hash.Hex),
+        RevocationContract.RevokedSubjectKey(entry.Subject ?? ""),
+        SubjectIndexKey(prefix, entry.Subject ?? ""),
+        RevocationContract.RevokedAuthorizationKey(entry.AuthorizationId ?? ""),
+        AuthorizationIndexKey(prefix, entry.AuthorizationId ?? ""),
+    ];
+
+    public static RedisValue[] StoreArguments(TokenHash hash, CachedIntrospection entry, TimeSpan lifetime) =>
+    [
+        entry.Serialize(),
+        (long)lifetime.TotalMilliseconds,
+        entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0,
+        hash.Hex,
+        entry.Subject is null ? 0 : 1,
+        entry.AuthorizationId is null ? 0 : 1,
+    ];
+
+    // KEYS: as StoreKeys (entry, token revoked marker, subject revoked marker, subject index, login revoked marker,
+    // login index). ARGV: as StoreArguments (value, lifetime ms, issued at in Unix ms, token hash, has subject 0/1,
+    // has login 0/1).
     public const string Store = """
         if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
         if ARGV[5] == '1' then

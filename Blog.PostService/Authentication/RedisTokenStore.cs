@@ -100,23 +100,7 @@ public sealed class RedisTokenStore(
             // revoked, and indexes the entry under its subject and its login so that a revocation of either finds it
             // without scanning Redis.
             redis.GetDatabase().ScriptEvaluate(RedisTokenScripts.Store,
-                [
-                    hash.ToCacheKey(_options.CacheKeyPrefix),
-                    RevocationContract.RevokedTokenKey(hash.Hex),
-                    RevocationContract.RevokedSubjectKey(entry.Subject ?? ""),
-                    SubjectIndexKey(_options.CacheKeyPrefix, entry.Subject ?? ""),
-                    RevocationContract.RevokedAuthorizationKey(entry.AuthorizationId ?? ""),
-                    AuthorizationIndexKey(_options.CacheKeyPrefix, entry.AuthorizationId ?? ""),
-                ],
-                [
-                    entry.Serialize(),
-                    (long)lifetime.TotalMilliseconds,
-                    entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0,
-                    hash.Hex,
-                    entry.Subject is null ? 0 : 1,
-                    entry.AuthorizationId is null ? 0 : 1,
-                ],
-                CommandFlags.FireAndForget);
+                StoreKeys(_options.CacheKeyPrefix, hash, entry), StoreArguments(hash, entry, lifetime), CommandFlags.FireAndForget);
         }
         catch (Exception exception)
         {
