@@ -22,7 +22,7 @@ public sealed class IntrospectionCache(
 {
     private readonly TokenValidationOptions _options = options.Value;
 
-    public DateTimeOffset Now => timeProvider.GetUtcNow();
+    private DateTimeOffset Now => timeProvider.GetUtcNow();
 
     /// <summary>
     /// Looks a token up: in process, then (if <paramref name="includeRejected"/>) among the tokens known to be
