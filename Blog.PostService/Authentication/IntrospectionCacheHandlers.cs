@@ -1,4 +1,3 @@
-using OpenIddict.Abstractions;
 using OpenIddict.Validation;
 using static OpenIddict.Validation.OpenIddictValidationEvents;
 using static OpenIddict.Validation.OpenIddictValidationHandlerFilters;
@@ -11,32 +10,21 @@ namespace Blog.PostService.Authentication;
 /// principal and switches the introspection off. No built-in check runs after that, so the entry's usability
 /// (its end and the token's exp) is checked by the cache itself.
 /// </summary>
-public sealed class LookupCachedIntrospection(IntrospectionCache cache, Microsoft.Extensions.Options.IOptions<TokenValidationOptions> options)
-    : IOpenIddictValidationHandler<ProcessAuthenticationContext>
+public sealed class LookupCachedIntrospection(IntrospectionCache cache) : IOpenIddictValidationHandler<ProcessAuthenticationContext>
 {
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
-        = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
-            .AddFilter<RequireIntrospectionRequest>()
-            .UseSingletonHandler<LookupCachedIntrospection>()
-            .SetOrder(OpenIddictValidationHandlers.EvaluateIntrospectionRequest.Descriptor.Order + 500)
-            .SetType(OpenIddictValidationHandlerType.Custom)
-            .Build();
+        = IntrospectionCacheHandlers.Describe<LookupCachedIntrospection>(OpenIddictValidationHandlers.EvaluateIntrospectionRequest.Descriptor.Order + 500);
 
     public async ValueTask HandleAsync(ProcessAuthenticationContext context)
     {
-        var settings = options.Value;
-        if (!settings.CacheEnabled || string.IsNullOrEmpty(context.AccessToken))
+        if (string.IsNullOrEmpty(context.AccessToken))
         {
             return;
         }
 
-        var hash = TokenHash.Compute(context.AccessToken);
-        if (!settings.MemoryCacheEnabled || !cache.TryGetLocal(hash, out var entry))
-        {
-            entry = await cache.GetDistributedAsync(hash, context.CancellationToken);
-        }
-
-        if (entry is not null)
+        // The front handler has already refused the tokens known to be invalid; here only a usable entry matters.
+        var lookup = await cache.LookupAsync(context.AccessToken, includeRejected: false, context.CancellationToken);
+        if (lookup.Entry is { } entry)
         {
             context.AccessTokenPrincipal = entry.ToPrincipal();
             context.SendIntrospectionRequest = false;
@@ -49,31 +37,31 @@ public sealed class LookupCachedIntrospection(IntrospectionCache cache, Microsof
 /// having been sent, it only runs once every check passed (active, exp, issuer, usage, audience); an inactive,
 /// invalid or failed introspection rejects the request earlier and is never stored here.
 /// </summary>
-public sealed class StoreIntrospectionResult(IntrospectionCache cache, Microsoft.Extensions.Options.IOptions<TokenValidationOptions> options)
-    : IOpenIddictValidationHandler<ProcessAuthenticationContext>
+public sealed class StoreIntrospectionResult(IntrospectionCache cache) : IOpenIddictValidationHandler<ProcessAuthenticationContext>
 {
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
-        = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
-            .AddFilter<RequireIntrospectionRequest>()
-            .UseSingletonHandler<StoreIntrospectionResult>()
-            .SetOrder(OpenIddictValidationHandlers.ValidateAccessToken.Descriptor.Order + 1_000)
-            .SetType(OpenIddictValidationHandlerType.Custom)
-            .Build();
+        = IntrospectionCacheHandlers.Describe<StoreIntrospectionResult>(OpenIddictValidationHandlers.ValidateAccessToken.Descriptor.Order + 1_000);
 
     public ValueTask HandleAsync(ProcessAuthenticationContext context)
     {
-        if (!options.Value.CacheEnabled || string.IsNullOrEmpty(context.AccessToken) || context.AccessTokenPrincipal is not { } principal)
+        if (!string.IsNullOrEmpty(context.AccessToken) && context.AccessTokenPrincipal is { } principal)
         {
-            return default;
-        }
-
-        var now = cache.Now;
-        var expiresAt = principal.GetExpirationDate();
-        if (IntrospectionCacheLifetime.Compute(now, expiresAt, options.Value.CacheMaxLifetime) is { } lifetime)
-        {
-            cache.Store(TokenHash.Compute(context.AccessToken), CachedIntrospection.FromPrincipal(principal, expiresAt, now + lifetime));
+            cache.StoreValidated(context.AccessToken, principal);
         }
 
         return default;
     }
+}
+
+internal static class IntrospectionCacheHandlers
+{
+    /// <summary>A custom authentication handler that runs only where OpenIddict introspects (or would).</summary>
+    public static OpenIddictValidationHandlerDescriptor Describe<THandler>(int order)
+        where THandler : class, IOpenIddictValidationHandler<ProcessAuthenticationContext>
+        => OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
+            .AddFilter<RequireIntrospectionRequest>()
+            .UseSingletonHandler<THandler>()
+            .SetOrder(order)
+            .SetType(OpenIddictValidationHandlerType.Custom)
+            .Build();
 }

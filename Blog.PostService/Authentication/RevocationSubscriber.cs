@@ -10,7 +10,7 @@ namespace Blog.PostService.Authentication;
 /// </summary>
 internal sealed partial class RevocationSubscriber(
     IConnectionMultiplexer redis,
-    IntrospectionCache cache,
+    RevocationLedger ledger,
     RevocationTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger<RevocationSubscriber> logger) : IHostedService
@@ -41,13 +41,13 @@ internal sealed partial class RevocationSubscriber(
         {
             await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => OnRevocation(message));
             _subscribed = true;
-            cache.ResumeLocal();
+            ledger.ResumeLocal();
             LogSubscribed();
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             // Not subscribed means not told: keep the in-process level off until the subscription exists.
-            cache.SuspendLocal();
+            ledger.SuspendLocal();
             LogSubscribeFailed(exception);
         }
     }
@@ -60,7 +60,7 @@ internal sealed partial class RevocationSubscriber(
             return;
         }
 
-        var evicted = cache.Revoke(revocation);
+        var evicted = ledger.Revoke(revocation);
         var delivery = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - revocation.PublishedUnixMs;
         telemetry.Received(delivery);
         telemetry.Evicted(evicted, "memory");
@@ -74,7 +74,7 @@ internal sealed partial class RevocationSubscriber(
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs args)
     {
-        cache.SuspendLocal();
+        ledger.SuspendLocal();
         LogSuspended(args.ConnectionType, args.FailureType);
     }
 
@@ -87,7 +87,7 @@ internal sealed partial class RevocationSubscriber(
         else if (redis.GetSubscriber().IsConnected(Channel))
         {
             // StackExchange.Redis has resubscribed by itself; what was cached before the break may be stale.
-            cache.ResumeLocal();
+            ledger.ResumeLocal();
             LogResumed(args.ConnectionType);
         }
     }

@@ -27,6 +27,10 @@ internal static class TokenValidationExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IntrospectionTelemetry>();
+        services.AddSingleton<RedisFallbackReporter>();
+        services.AddSingleton<RedisTokenStore>();
+        services.AddSingleton<TokenMemoryLevel>();
+        services.AddSingleton<RevocationLedger>();
         services.AddSingleton<IntrospectionCache>();
         services.AddSingleton<RevocationTelemetry>();
         services.AddHostedService<RevocationSubscriber>();

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Security.Claims;
 using Blog.PostService.Authentication;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using StackExchange.Redis;
 
@@ -15,19 +13,15 @@ public sealed class IntrospectionCacheTests : IDisposable
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly TelemetryRecorder _recorder;
     private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+    private readonly TokenCacheUnderTest _parts;
     private readonly IntrospectionCache _cache;
 
     public IntrospectionCacheTests()
     {
-        var options = Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" });
         var meterFactory = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         _recorder = new TelemetryRecorder(meterFactory);
-        _cache = new IntrospectionCache(
-            _deadRedis,
-            options,
-            new IntrospectionTelemetry(meterFactory),
-            TimeProvider.System,
-            NullLogger<IntrospectionCache>.Instance);
+        _parts = new TokenCacheUnderTest(_deadRedis, TokenCacheUnderTest.Settings(), meterFactory);
+        _cache = _parts.Cache;
     }
 
     [Fact]
@@ -84,12 +78,9 @@ public sealed class IntrospectionCacheTests : IDisposable
     public async Task An_invalid_token_is_forgotten_after_the_negative_cache_lifetime()
     {
         var lifetime = TimeSpan.FromMilliseconds(300);
-        using var cache = new IntrospectionCache(
-            _deadRedis,
-            Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x", NegativeCacheLifetime = lifetime }),
-            new IntrospectionTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            TimeProvider.System,
-            NullLogger<IntrospectionCache>.Instance);
+        using var parts = new TokenCacheUnderTest(
+            _deadRedis, TokenCacheUnderTest.Settings(negativeCacheLifetime: lifetime), _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var cache = parts.Cache;
         var hash = TokenHash.Compute("junk-that-may-become-valid");
 
         cache.RememberInvalid(hash);
@@ -130,7 +121,7 @@ public sealed class IntrospectionCacheTests : IDisposable
 
     public void Dispose()
     {
-        _cache.Dispose();
+        _parts.Dispose();
         _deadRedis.Dispose();
         _recorder.Dispose();
         _services.Dispose();

@@ -2,8 +2,7 @@ using System.Security.Claims;
 using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Blog.Tests.PostService;
 using StackExchange.Redis;
 
 namespace Blog.Tests.Revocation;
@@ -15,15 +14,14 @@ public sealed class CacheRevocationTests : IDisposable
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+    private readonly TokenCacheUnderTest _parts;
     private readonly IntrospectionCache _cache;
 
     public CacheRevocationTests()
-        => _cache = new IntrospectionCache(
-            _deadRedis,
-            Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" }),
-            new IntrospectionTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            TimeProvider.System,
-            NullLogger<IntrospectionCache>.Instance);
+    {
+        _parts = new TokenCacheUnderTest(_deadRedis, TokenCacheUnderTest.Settings(), _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        _cache = _parts.Cache;
+    }
 
     [Fact]
     public void A_token_event_evicts_that_token_only_and_keeps_it_out()
@@ -32,7 +30,7 @@ public sealed class CacheRevocationTests : IDisposable
         _cache.StoreLocal(revoked, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
         _cache.StoreLocal(other, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
 
-        var evicted = _cache.Revoke(new RevocationEvent(revoked.Hex, null, 0, 0));
+        var evicted = _parts.Ledger.Revoke(new RevocationEvent(revoked.Hex, null, 0, 0));
         _cache.StoreLocal(revoked, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1))); // a request that raced the event
 
         Assert.Equal(1, evicted);
@@ -50,7 +48,7 @@ public sealed class CacheRevocationTests : IDisposable
         _cache.StoreLocal(second, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
         _cache.StoreLocal(bobs, Entry("bob", issuedAgo: TimeSpan.FromMinutes(1)));
 
-        var evicted = _cache.Revoke(new RevocationEvent(null, "alice", Now.ToUnixTimeMilliseconds(), 0));
+        var evicted = _parts.Ledger.Revoke(new RevocationEvent(null, "alice", Now.ToUnixTimeMilliseconds(), 0));
         _cache.StoreLocal(first, Entry("alice", issuedAgo: TimeSpan.FromMinutes(2))); // introspected just before the revocation
 
         Assert.Equal(2, evicted);
@@ -67,7 +65,7 @@ public sealed class CacheRevocationTests : IDisposable
         _cache.StoreLocal(refreshed, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1), authorizationId: "login-1"));
         _cache.StoreLocal(otherLogin, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1), authorizationId: "login-2"));
 
-        var evicted = _cache.Revoke(new RevocationEvent(null, null, 0, 0, "login-1"));
+        var evicted = _parts.Ledger.Revoke(new RevocationEvent(null, null, 0, 0, "login-1"));
         _cache.StoreLocal(refreshed, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1), authorizationId: "login-1")); // a request that raced the event
 
         Assert.Equal(2, evicted);
@@ -79,7 +77,7 @@ public sealed class CacheRevocationTests : IDisposable
     [Fact]
     public void A_token_issued_after_a_subject_event_is_cached_again()
     {
-        _cache.Revoke(new RevocationEvent(null, "alice", Now.AddMinutes(-1).ToUnixTimeMilliseconds(), 0));
+        _parts.Ledger.Revoke(new RevocationEvent(null, "alice", Now.AddMinutes(-1).ToUnixTimeMilliseconds(), 0));
         var fresh = TokenHash.Compute("after");
 
         _cache.StoreLocal(fresh, Entry("alice", issuedAgo: TimeSpan.FromSeconds(10)));
@@ -93,14 +91,14 @@ public sealed class CacheRevocationTests : IDisposable
         var before = TokenHash.Compute("before");
         _cache.StoreLocal(before, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
 
-        _cache.SuspendLocal();
+        _parts.Ledger.SuspendLocal();
         var during = TokenHash.Compute("during");
         _cache.StoreLocal(during, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
 
         Assert.False(_cache.TryGetLocal(before, out _));
         Assert.False(_cache.TryGetLocal(during, out _));
 
-        _cache.ResumeLocal();
+        _parts.Ledger.ResumeLocal();
         Assert.False(_cache.TryGetLocal(before, out _));
         _cache.StoreLocal(during, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
         Assert.True(_cache.TryGetLocal(during, out _));
@@ -119,7 +117,7 @@ public sealed class CacheRevocationTests : IDisposable
 
     public void Dispose()
     {
-        _cache.Dispose();
+        _parts.Dispose();
         _deadRedis.Dispose();
         _services.Dispose();
     }

@@ -2,8 +2,7 @@ using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
 using Blog.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Blog.Tests.PostService;
 using StackExchange.Redis;
 using static Blog.Tests.Revocation.CacheRevocationTests;
 
@@ -22,21 +21,17 @@ public sealed class MissedRevocationTests(BlogAppFixture fixture) : IAsyncLifeti
     private readonly List<RedisKey> _keys = [];
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private ConnectionMultiplexer? _redis;
-    private IntrospectionCache? _cache;
+    private TokenCacheUnderTest? _parts;
 
-    private IntrospectionCache Cache => _cache ?? throw new InvalidOperationException("Not initialized.");
+    private IntrospectionCache Cache => _parts?.Cache ?? throw new InvalidOperationException("Not initialized.");
     private IDatabase Redis => (_redis ?? throw new InvalidOperationException("Not initialized.")).GetDatabase();
 
     public async Task InitializeAsync()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("redis") ?? throw new InvalidOperationException("no redis connection string");
         _redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
-        _cache = new IntrospectionCache(
-            _redis,
-            Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x", CacheKeyPrefix = _prefix }),
-            new IntrospectionTelemetry(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            TimeProvider.System,
-            NullLogger<IntrospectionCache>.Instance);
+        _parts = new TokenCacheUnderTest(
+            _redis, TokenCacheUnderTest.Settings(cacheKeyPrefix: _prefix), _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
     }
 
     [Fact]
@@ -125,7 +120,7 @@ public sealed class MissedRevocationTests(BlogAppFixture fixture) : IAsyncLifeti
         if (_redis is not null)
         {
             await _redis.GetDatabase().KeyDeleteAsync([.. _keys]);
-            _cache?.Dispose();
+            _parts?.Dispose();
             await _redis.DisposeAsync();
         }
 

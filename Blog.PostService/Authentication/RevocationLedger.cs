@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using Blog.ServiceDefaults.Revocation;
+using Microsoft.Extensions.Options;
+
+namespace Blog.PostService.Authentication;
+
+/// <summary>
+/// What this instance knows of revocations, and the guard of the in-process level. A revocation event
+/// (<see cref="Revoke"/>: one token, every token of a subject, or every token of a login) evicts entries from both
+/// levels and is remembered for as long as an entry could outlive it, so that neither a racing write nor a later hit
+/// brings a revoked token back. While the revocation channel is down (<see cref="SuspendLocal"/>), the in-process
+/// level is bypassed, since it would miss events. The subscriber to the channel talks to this type only.
+/// </summary>
+public sealed class RevocationLedger(TokenMemoryLevel memory, RedisTokenStore redisStore, IOptions<TokenValidationOptions> options, TimeProvider timeProvider)
+{
+    // Revocations this instance heard of: token hash -> when, subject -> every token issued before is revoked, and
+    // login (authorization id) -> when every token of it was revoked.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revokedTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _subjectsRevokedBefore = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revokedAuthorizations = new(StringComparer.Ordinal);
+    // Orders "check revoked, then store" against "mark revoked, then evict" so that neither slips between the other.
+    private readonly Lock _revocationLock = new();
+    private volatile bool _localSuspended;
+
+    private DateTimeOffset Now => timeProvider.GetUtcNow();
+
+    /// <summary>The in-process entry, unless the level is suspended, or the entry past its end or the token's exp, or revoked.</summary>
+    public bool TryGetLocal(TokenHash hash, out CachedIntrospection entry)
+    {
+        if (!_localSuspended && memory.TryGet(hash, out entry) && entry.IsUsableAt(Now) && !IsRevoked(hash, entry))
+        {
+            return true;
+        }
+
+        entry = null!;
+        return false;
+    }
+
+    /// <summary>Keeps the entry in process unless the level is suspended or the entry revoked.</summary>
+    public void KeepLocal(TokenHash hash, CachedIntrospection entry)
+    {
+        lock (_revocationLock)
+        {
+            if (!_localSuspended && !IsRevoked(hash, entry))
+            {
+                memory.Set(hash, entry);
+            }
+        }
+    }
+
+    /// <summary>Whether a revocation event named this very token.</summary>
+    public bool IsTokenRevoked(TokenHash hash) => _revokedTokens.ContainsKey(hash.Hex);
+
+    public bool IsRevoked(TokenHash hash, CachedIntrospection entry)
+        => _revokedTokens.ContainsKey(hash.Hex)
+            || (entry.Subject is { } subject
+                && _subjectsRevokedBefore.TryGetValue(subject, out var notBefore)
+                // iat has whole seconds: a token issued in the revocation's own second counts as revoked (the safe side).
+                && (entry.IssuedAt is not { } issuedAt || issuedAt < notBefore))
+            || (entry.AuthorizationId is { } authorizationId && _revokedAuthorizations.ContainsKey(authorizationId));
+
+    /// <summary>
+    /// Applies a revocation event: remembers it, evicts the token's entry, every entry of the subject or every entry
+    /// of the login in process, and deletes the same from Redis (through the subject's or the login's index). Returns
+    /// the in-process entries evicted.
+    /// </summary>
+    public int Revoke(RevocationEvent revocation)
+    {
+        var evicted = new List<string>();
+        lock (_revocationLock)
+        {
+            if (revocation.TokenHash is { } tokenHash)
+            {
+                _revokedTokens[tokenHash] = Now;
+                if (memory.Remove(tokenHash))
+                {
+                    evicted.Add(tokenHash);
+                }
+            }
+
+            if (revocation.Subject is { } subject)
+            {
+                var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(revocation.NotBeforeUnixMs);
+                _subjectsRevokedBefore.AddOrUpdate(subject, notBefore, (_, existing) => existing > notBefore ? existing : notBefore);
+                memory.RemoveWhere(entry => entry.Subject == subject, evicted);
+            }
+
+            if (revocation.AuthorizationId is { } authorizationId)
+            {
+                _revokedAuthorizations[authorizationId] = Now;
+                memory.RemoveWhere(entry => entry.AuthorizationId == authorizationId, evicted);
+            }
+        }
+
+        ForgetOldRevocations();
+        redisStore.Delete(revocation);
+        return evicted.Count;
+    }
+
+    /// <summary>The revocation channel is down: events may be missed, so the in-process level is not trusted.</summary>
+    public void SuspendLocal()
+    {
+        lock (_revocationLock)
+        {
+            _localSuspended = true;
+            memory.Clear();
+        }
+    }
+
+    /// <summary>The channel is back: start the in-process level empty (whatever it held may have been revoked meanwhile).</summary>
+    public void ResumeLocal()
+    {
+        lock (_revocationLock)
+        {
+            memory.Clear();
+            _localSuspended = false;
+        }
+    }
+
+    /// <summary>A revocation need not be remembered once every entry it could concern has expired anyway.</summary>
+    private void ForgetOldRevocations()
+    {
+        var horizon = Now - options.Value.CacheMaxLifetime - TimeSpan.FromMinutes(1);
+        foreach (var revocations in (ConcurrentDictionary<string, DateTimeOffset>[])[_revokedTokens, _subjectsRevokedBefore, _revokedAuthorizations])
+        {
+            foreach (var (key, revokedAt) in revocations)
+            {
+                if (revokedAt < horizon)
+                {
+                    revocations.TryRemove(key, out _);
+                }
+            }
+        }
+    }
+}

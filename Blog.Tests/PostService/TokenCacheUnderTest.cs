@@ -1,0 +1,39 @@
+using System.Diagnostics.Metrics;
+using Blog.PostService.Authentication;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Blog.Tests.PostService;
+
+/// <summary>The post service's token cache put together as its DI registration does, over the given Redis.</summary>
+internal sealed class TokenCacheUnderTest : IDisposable
+{
+    public TokenCacheUnderTest(IConnectionMultiplexer redis, TokenValidationOptions settings, IMeterFactory meterFactory)
+    {
+        var options = Options.Create(settings);
+        var telemetry = new IntrospectionTelemetry(meterFactory);
+        var fallback = new RedisFallbackReporter(telemetry, NullLogger<IntrospectionCache>.Instance);
+        var store = new RedisTokenStore(redis, options, telemetry, fallback, TimeProvider.System);
+        Memory = new TokenMemoryLevel(options);
+        Ledger = new RevocationLedger(Memory, store, options, TimeProvider.System);
+        Cache = new IntrospectionCache(Memory, store, Ledger, options, telemetry, TimeProvider.System);
+    }
+
+    /// <summary>Options as the tests use them unless they say otherwise.</summary>
+    public static TokenValidationOptions Settings(string? cacheKeyPrefix = null, TimeSpan? negativeCacheLifetime = null)
+    {
+        var settings = new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" };
+        settings.CacheKeyPrefix = cacheKeyPrefix ?? settings.CacheKeyPrefix;
+        settings.NegativeCacheLifetime = negativeCacheLifetime ?? settings.NegativeCacheLifetime;
+        return settings;
+    }
+
+    public IntrospectionCache Cache { get; }
+
+    public RevocationLedger Ledger { get; }
+
+    private TokenMemoryLevel Memory { get; }
+
+    public void Dispose() => Memory.Dispose();
+}
