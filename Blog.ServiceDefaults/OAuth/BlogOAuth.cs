@@ -1,0 +1,50 @@
+namespace Blog.ServiceDefaults.OAuth;
+
+// The OAuth 2 vocabulary Blog defines, shared by the user service (which registers it), the post service (which
+// requests and checks it) and the tests: clients, scopes, the resources (audiences) they map to, and roles.
+
+/// <summary>The clients registered at the user service.</summary>
+public static class BlogClients
+{
+    /// <summary>Public client of people: password and refresh_token grants.</summary>
+    public const string BlogClient = "blog-client";
+
+    /// <summary>The post service: confidential; introspects tokens and reads user profiles.</summary>
+    public const string PostService = "post-service";
+}
+
+/// <summary>
+/// Each scope maps to one resource (audience): a client asks for one token per resource, so a resource server that
+/// receives a token cannot replay it at another.
+/// </summary>
+public static class BlogScopes
+{
+    /// <summary>People's access to the post service (audience post-service).</summary>
+    public const string Posts = "posts";
+
+    /// <summary>People's access to their account and, for admins, the admin API of the user service (audience user-service).</summary>
+    public const string Account = "account";
+
+    /// <summary>The post service's client-credentials access to the user directory (audience user-service).</summary>
+    public const string UsersRead = "users.read";
+}
+
+/// <summary>The resources (audiences) tokens are issued for.</summary>
+public static class BlogResources
+{
+    /// <summary>Audience of tokens for the posts scope; equal to the client id that introspects them (introspection
+    /// returns claims only to a confidential client that is an audience of the token).</summary>
+    public const string PostService = BlogClients.PostService;
+
+    /// <summary>Audience of tokens for the account and users.read scopes: the user service's own APIs require it.</summary>
+    public const string UserService = "user-service";
+}
+
+/// <summary>The roles the user service grants and both services check.</summary>
+public static class BlogRoles
+{
+    public const string Admin = "admin";
+    public const string Author = "author";
+
+    public static IReadOnlyList<string> All { get; } = [Admin, Author];
+}
