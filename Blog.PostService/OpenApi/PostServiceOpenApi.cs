@@ -1,4 +1,4 @@
-using Blog.PostService.Posts;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.OpenApi;
 
 namespace Blog.PostService.OpenApi;
@@ -24,15 +24,15 @@ public static class PostServiceOpenApi
             TokenUrl = _ => TokenUrl(configuration),
             Scopes = new Dictionary<string, string>
             {
-                [PostAuthorization.PostsScope] = "The post service (audience post-service): needed for every protected call",
+                [BlogScopes.Posts] = "The post service (audience post-service): needed for every protected call",
                 ["openid"] = "OpenID Connect: the subject",
                 ["profile"] = "Name in the identity token",
                 ["roles"] = "Roles in the identity token",
                 ["offline_access"] = "A refresh token",
             },
-            DefaultScopes = ["openid", "profile", "roles", "offline_access", PostAuthorization.PostsScope],
+            DefaultScopes = ["openid", "profile", "roles", "offline_access", BlogScopes.Posts],
             // A token is only accepted with the audience post-service, which only the posts scope gives.
-            RequiredScopes = [PostAuthorization.PostsScope],
+            RequiredScopes = [BlogScopes.Posts],
             ProtectedResponses = new Dictionary<int, string>
             {
                 [StatusCodes.Status503ServiceUnavailable] = "The token is not cached and the user service cannot be reached to check it; retry after Retry-After.",

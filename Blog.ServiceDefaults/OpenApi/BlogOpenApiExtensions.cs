@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.OAuth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +18,7 @@ public sealed class BlogApiReference
     public const string SecuritySchemeName = "oauth2";
 
     /// <summary>The public client people log in with (password grant, no secret).</summary>
-    public const string PublicClientId = "blog-client";
+    public const string PublicClientId = BlogClients.BlogClient;
 
     /// <summary>Where the interactive reference is served (Development only): <c>/scalar/v1</c>.</summary>
     public const string ReferencePath = "/scalar/v1";

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Blog.ServiceDefaults.Http;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.RateLimiting;
 using Blog.UserService.Authorization;
 using Blog.UserService.Users;

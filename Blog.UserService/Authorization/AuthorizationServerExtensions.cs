@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Blog.ServiceDefaults.Database;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.Revocation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Blog.UserService.Infrastructure;

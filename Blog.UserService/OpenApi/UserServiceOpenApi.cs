@@ -1,4 +1,5 @@
 using System.Net;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.OpenApi;
 using Blog.UserService.Authorization;
 using Microsoft.OpenApi;
@@ -101,8 +102,8 @@ public static class UserServiceOpenApi
             new()
             {
                 ["grant_type"] = ("password | refresh_token | client_credentials", true),
-                ["client_id"] = ("blog-client (people) or post-service (the post service)", true),
-                ["client_secret"] = ("post-service only", false),
+                ["client_id"] = ($"{BlogClients.BlogClient} (people) or {BlogClients.PostService} (the post service)", true),
+                ["client_secret"] = ($"{BlogClients.PostService} only", false),
                 ["username"] = ("password grant", false),
                 ["password"] = ("password grant", false),
                 ["scope"] = ("space-separated scopes", false),
@@ -120,7 +121,7 @@ public static class UserServiceOpenApi
             "client_id=blog-client, token (an access or refresh token). The post service replicas stop accepting a revoked access token within about a second.",
             new()
             {
-                ["client_id"] = ("blog-client", true),
+                ["client_id"] = (BlogClients.BlogClient, true),
                 ["token"] = ("the token to revoke", true),
                 ["token_type_hint"] = ("access_token or refresh_token", false),
             },
@@ -134,7 +135,7 @@ public static class UserServiceOpenApi
             "client_id=post-service, client_secret, token. Returns active, sub, name, role, scope, aud, exp for tokens whose audience is post-service.",
             new()
             {
-                ["client_id"] = ("post-service", true),
+                ["client_id"] = (BlogClients.PostService, true),
                 ["client_secret"] = ("the post service's secret", true),
                 ["token"] = ("the token to introspect", true),
             },
