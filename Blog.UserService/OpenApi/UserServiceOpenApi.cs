@@ -27,7 +27,7 @@ public static class UserServiceOpenApi
                 + "(password, refresh_token and client_credentials grants; RFC 7662 introspection; RFC 7009 revocation). "
                 + "Log in with the Authorize button: client id blog-client, no secret, scope account (audience user-service). "
                 + "One token per resource: a post-service token (scope posts) is refused here, an account token there.",
-            TokenUrl = http => new Uri(http is null
+            TokenUrl = (_, http) => new Uri(http is null
                 ? "/connect/token"
                 : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/connect/token", UriKind.RelativeOrAbsolute),
             Scopes = PeopleScopes,
@@ -71,16 +71,8 @@ public static class UserServiceOpenApi
         return app;
     }
 
-    public static IReadOnlyDictionary<string, string> PeopleScopes { get; } = new Dictionary<string, string>
-    {
-        [Scopes.OpenId] = "OpenID Connect: the subject",
-        [Scopes.Profile] = "Name in the identity token",
-        [Scopes.Email] = "Email in the identity token",
-        [Scopes.Roles] = "Roles in the identity token",
-        [Scopes.OfflineAccess] = "A refresh token",
-        [BlogScopes.Posts] = "The post service (audience post-service): needed for every call to it",
-        [BlogScopes.Account] = "The user service's account and admin APIs (audience user-service): needed for every call to them",
-    };
+    public static IReadOnlyDictionary<string, string> PeopleScopes { get; } = BlogApiReference.DescribeScopes(
+        Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess, BlogScopes.Posts, BlogScopes.Account);
 
     private static bool IsLoopback(Uri uri)
         => uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
