@@ -18,7 +18,6 @@ internal static class PostServiceExtensions
         builder.AddRedisClient("redis");
 
         builder.Services.AddMemoryCache();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.AddUserServiceClient();
         builder.AddTokenValidation();
         builder.Services.AddPostAuthorization();
