@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Blog.AppHost;
+using Blog.ServiceDefaults;
 using Blog.AppHost.Identity;
 using Blog.AppHost.Infrastructure;
 
@@ -19,7 +20,7 @@ catch (InfrastructureConfigurationException exception)
 
 var identity = IdentityParameters.Add(builder);
 
-var userService = builder.AddProject<Projects.Blog_UserService>("userservice")
+var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames.UserService)
     .WithReference(infrastructure.UsersDatabase).WaitFor(infrastructure.UsersDatabase)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithEnvironment("AuthorizationServer__Issuer", IdentityParameters.Issuer)
@@ -32,7 +33,7 @@ var userService = builder.AddProject<Projects.Blog_UserService>("userservice")
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
 
-builder.AddProject<Projects.Blog_PostService>("postservice")
+builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     // Several instances share the Redis level of the token cache; revocation events reach each one.
     .WithReplicas(builder.Configuration.GetValue("PostService:Replicas", 2))
     .WithReference(infrastructure.PostsDatabase).WaitFor(infrastructure.PostsDatabase)

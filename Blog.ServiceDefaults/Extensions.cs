@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -41,6 +42,8 @@ public static class Extensions
         builder.AddTrustedForwardedHeaders();
         // No Blog request needs more; a larger body gets 413 ProblemDetails instead of being read.
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        // The one clock of every service (a test host may register its own first).
+        builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Aspire.Hosting.Publishing;
+using Blog.ServiceDefaults;
 
 namespace Blog.AppHost.Identity;
 
@@ -19,7 +20,7 @@ public sealed record IdentityParameters(
     /// The issuer both sides pin. It is the user service's service-discovery name, so the post service resolves the
     /// discovery document and the introspection endpoint it names through Aspire service discovery.
     /// </summary>
-    public const string Issuer = "http://userservice/";
+    public const string Issuer = "http://" + BlogServiceNames.UserService + "/";
 
     public static IdentityParameters Add(IDistributedApplicationBuilder builder) => new(
         builder.AddParameter("token-signing-key", new RsaPrivateKeyParameterDefault(), secret: true, persist: true),

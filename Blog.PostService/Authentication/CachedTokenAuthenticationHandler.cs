@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Blog.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using OpenIddict.Validation.AspNetCore;
@@ -85,7 +86,7 @@ public sealed class CachedTokenAuthenticationHandler(
         if (await unknownTokens.GetWaitAsync(Context) is { } retryAfter)
         {
             var throttled = BearerRequest.Failure(Errors.InvalidToken, "Too many rejected tokens from this address.");
-            throttled.Properties!.SetString(RetryAfterProperty, ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+            throttled.Properties!.SetString(RetryAfterProperty, retryAfter.ToString("c", CultureInfo.InvariantCulture));
             return throttled;
         }
 
@@ -168,18 +169,9 @@ public sealed class CachedTokenAuthenticationHandler(
         var result = await HandleAuthenticateOnceSafeAsync();
         if (result.Properties?.GetString(RetryAfterProperty) is { } retryAfter)
         {
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = retryAfter;
-            await Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = Context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status429TooManyRequests,
-                    Title = "Too many rejected tokens",
-                    Detail = "Too many invalid tokens from this address: new tokens are checked again after the time given in Retry-After.",
-                },
-            });
+            await Context.WriteRetryLaterAsync(StatusCodes.Status429TooManyRequests,
+                TimeSpan.ParseExact(retryAfter, "c", CultureInfo.InvariantCulture), "Too many rejected tokens",
+                "Too many invalid tokens from this address: new tokens are checked again after the time given in Retry-After.");
             return;
         }
 

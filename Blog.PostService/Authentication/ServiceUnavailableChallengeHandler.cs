@@ -1,4 +1,4 @@
-using System.Globalization;
+using Blog.ServiceDefaults.Http;
 using Microsoft.AspNetCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -14,7 +14,7 @@ namespace Blog.PostService.Authentication;
 /// (temporarily_unavailable), the caller did nothing wrong: answer 503 with Retry-After and a ProblemDetails body
 /// instead of OpenIddict's 500/400. Ordered after OpenIddict's AttachHttpResponseCode so it has the last word.
 /// </summary>
-public sealed class ServiceUnavailableChallengeHandler(IProblemDetailsService problemDetails, IOptions<TokenValidationOptions> options)
+public sealed class ServiceUnavailableChallengeHandler(IOptions<TokenValidationOptions> options)
     : IOpenIddictValidationHandler<ProcessChallengeContext>
 {
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; }
@@ -33,20 +33,9 @@ public sealed class ServiceUnavailableChallengeHandler(IProblemDetailsService pr
             return;
         }
 
-        var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = ((int)Math.Ceiling(options.Value.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        response.Headers.CacheControl = "no-store";
-        await problemDetails.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Token validation is temporarily unavailable",
-                Detail = "The access token could not be checked because the user service cannot be reached. Retry later.",
-            },
-        });
+        await httpContext.WriteRetryLaterAsync(StatusCodes.Status503ServiceUnavailable, options.Value.RetryAfter,
+            "Token validation is temporarily unavailable",
+            "The access token could not be checked because the user service cannot be reached. Retry later.");
         context.HandleRequest();
     }
 }

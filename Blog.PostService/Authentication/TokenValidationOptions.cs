@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Blog.ServiceDefaults.OAuth;
 using Microsoft.Extensions.Options;
 
 namespace Blog.PostService.Authentication;
@@ -16,7 +17,7 @@ public sealed class TokenValidationOptions
     public Uri? Issuer { get; set; }
 
     [Required]
-    public string ClientId { get; set; } = "post-service";
+    public string ClientId { get; set; } = BlogClients.PostService;
 
     /// <summary>The post service's client secret at the user service (an Aspire secret parameter, never in source).</summary>
     [Required]
@@ -24,7 +25,7 @@ public sealed class TokenValidationOptions
 
     /// <summary>Tokens must name this audience; the user service only discloses claims to an audience.</summary>
     [Required]
-    public string Audience { get; set; } = "post-service";
+    public string Audience { get; set; } = BlogResources.PostService;
 
     /// <summary>Upper bound of a cached introspection result's life (also bounds how long a revoked token lingers).</summary>
     public TimeSpan CacheMaxLifetime { get; set; } = TimeSpan.FromMinutes(5);

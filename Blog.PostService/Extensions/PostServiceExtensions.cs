@@ -18,13 +18,11 @@ internal static class PostServiceExtensions
         builder.AddRedisClient("redis");
 
         builder.Services.AddMemoryCache();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.AddUserServiceClient();
         builder.AddTokenValidation();
         builder.Services.AddPostAuthorization();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        builder.Services.AddOpenApi();
     }
 }

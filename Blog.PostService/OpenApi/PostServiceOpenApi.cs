@@ -1,5 +1,8 @@
-using Blog.PostService.Posts;
+using Blog.PostService.Authentication;
+using Blog.ServiceDefaults;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.OpenApi;
+using Microsoft.Extensions.Options;
 
 namespace Blog.PostService.OpenApi;
 
@@ -21,18 +24,11 @@ public static class PostServiceOpenApi
             Description = "Blog posts: public reads, the caller's own posts, and writes by authors and admins. A resource server: "
                 + "tokens come from the user service (Authorize: password grant, client id blog-client, scope posts) and are "
                 + "checked by introspection, cached in Redis.",
-            TokenUrl = _ => TokenUrl(configuration),
-            Scopes = new Dictionary<string, string>
-            {
-                [PostAuthorization.PostsScope] = "The post service (audience post-service): needed for every protected call",
-                ["openid"] = "OpenID Connect: the subject",
-                ["profile"] = "Name in the identity token",
-                ["roles"] = "Roles in the identity token",
-                ["offline_access"] = "A refresh token",
-            },
-            DefaultScopes = ["openid", "profile", "roles", "offline_access", PostAuthorization.PostsScope],
+            TokenUrl = (services, _) => TokenUrl(configuration, services.GetRequiredService<IOptions<TokenValidationOptions>>().Value),
+            Scopes = BlogApiReference.DescribeScopes(BlogScopes.Posts, "openid", "profile", "roles", "offline_access"),
+            DefaultScopes = ["openid", "profile", "roles", "offline_access", BlogScopes.Posts],
             // A token is only accepted with the audience post-service, which only the posts scope gives.
-            RequiredScopes = [PostAuthorization.PostsScope],
+            RequiredScopes = [BlogScopes.Posts],
             ProtectedResponses = new Dictionary<int, string>
             {
                 [StatusCodes.Status503ServiceUnavailable] = "The token is not cached and the user service cannot be reached to check it; retry after Retry-After.",
@@ -45,17 +41,16 @@ public static class PostServiceOpenApi
     /// The token endpoint as a browser reaches it: <c>OpenApi:TokenUrl</c>, else the user service's http(s) address that
     /// Aspire's service discovery gives the post service (<c>services:userservice:*</c>), else the pinned issuer.
     /// </summary>
-    public static Uri TokenUrl(IConfiguration configuration)
+    private static Uri TokenUrl(IConfiguration configuration, TokenValidationOptions validation)
     {
         if (configuration[TokenUrlKey] is { Length: > 0 } configured)
         {
             return new Uri(configured, UriKind.Absolute);
         }
 
-        var userService = configuration["services:userservice:https:0"]
-            ?? configuration["services:userservice:http:0"]
-            ?? configuration["Authentication:Issuer"]
-            ?? "http://localhost:5101/";
+        var userService = configuration[$"services:{BlogServiceNames.UserService}:https:0"]
+            ?? configuration[$"services:{BlogServiceNames.UserService}:http:0"]
+            ?? validation.Issuer!.AbsoluteUri;
         return new Uri(new Uri(userService.EndsWith('/') ? userService : userService + "/", UriKind.Absolute), "connect/token");
     }
 }

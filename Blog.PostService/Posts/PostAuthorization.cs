@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Blog.ServiceDefaults.OAuth;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -9,22 +10,19 @@ public static class PostAuthorization
 {
     /// <summary>Writing posts: role author or admin, and a token granted the posts scope.</summary>
     public const string WritePolicy = "posts.write";
-    public const string PostsScope = "posts";
-    public const string AuthorRole = "author";
-    public const string AdminRole = "admin";
 
     public static void AddPostAuthorization(this IServiceCollection services)
         => services.AddAuthorizationBuilder()
             .AddPolicy(WritePolicy, policy => policy
                 .RequireAuthenticatedUser()
-                .RequireRole(AuthorRole, AdminRole)
-                .RequireAssertion(context => context.User.HasScope(PostsScope)));
+                .RequireRole(BlogRoles.Author, BlogRoles.Admin)
+                .RequireAssertion(context => context.User.HasScope(BlogScopes.Posts)));
 
     /// <summary>The caller's user id at the user service (the token's sub), if authenticated.</summary>
     public static string? GetUserId(this ClaimsPrincipal user)
         => user.Identity?.IsAuthenticated == true ? user.FindFirst(Claims.Subject)?.Value : null;
 
-    public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(AdminRole);
+    public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(BlogRoles.Admin);
 
     /// <summary>The author or an admin; a draft is visible to them only.</summary>
     public static bool CanManage(this ClaimsPrincipal user, Post post)

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using Blog.PostService.Authentication;
+using Blog.ServiceDefaults.OAuth;
 using Microsoft.Extensions.Options;
 
 namespace Blog.PostService.Users;
@@ -11,8 +12,6 @@ namespace Blog.PostService.Users;
 /// </summary>
 public sealed class ServiceTokenProvider(IHttpClientFactory httpClientFactory, IOptions<TokenValidationOptions> options, TimeProvider timeProvider)
 {
-    public const string Scope = "users.read";
-
     /// <summary>Renew this long before the token's expiry, so a token never expires on its way.</summary>
     private static readonly TimeSpan RenewalMargin = TimeSpan.FromSeconds(60);
 
@@ -40,7 +39,7 @@ public sealed class ServiceTokenProvider(IHttpClientFactory httpClientFactory, I
                 ["grant_type"] = "client_credentials",
                 ["client_id"] = settings.ClientId,
                 ["client_secret"] = settings.ClientSecret!,
-                ["scope"] = Scope,
+                ["scope"] = BlogScopes.UsersRead,
             });
             using var client = httpClientFactory.CreateClient(UserServiceClientExtensions.ClientName);
             using var response = await client.PostAsync("/connect/token", request, cancellationToken);

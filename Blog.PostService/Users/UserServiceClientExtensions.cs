@@ -1,14 +1,15 @@
+using Blog.ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Blog.PostService.Users;
 
 internal static class UserServiceClientExtensions
 {
-    /// <summary>Resolved by Aspire service discovery from the AppHost's reference to "userservice".</summary>
-    public const string UserServiceBaseAddress = "https+http://userservice";
+    /// <summary>Resolved by Aspire service discovery from the AppHost's reference to the user service.</summary>
+    public const string UserServiceBaseAddress = "https+http://" + BlogServiceNames.UserService;
 
     /// <summary>The named client for the user service's token endpoint and service API.</summary>
-    public const string ClientName = "userservice";
+    public const string ClientName = BlogServiceNames.UserService;
 
     public static void AddUserServiceClient(this IHostApplicationBuilder builder)
     {
@@ -18,7 +19,7 @@ internal static class UserServiceClientExtensions
 
         builder.Services.AddHttpClient<UserServiceHealthCheck>(client => client.BaseAddress = new Uri(UserServiceBaseAddress));
         // Degraded, not unhealthy: posts are still served (and cached tokens accepted) while the user service is down.
-        builder.Services.AddHealthChecks().AddCheck<UserServiceHealthCheck>("userservice", HealthStatus.Degraded);
+        builder.Services.AddHealthChecks().AddCheck<UserServiceHealthCheck>(BlogServiceNames.UserService, HealthStatus.Degraded);
     }
 }
 

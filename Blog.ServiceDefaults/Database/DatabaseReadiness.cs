@@ -1,4 +1,4 @@
-using System.Globalization;
+using Blog.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,19 +37,8 @@ public static class DatabaseReadinessExtensions
                 return;
             }
 
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            context.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            context.Response.Headers.CacheControl = "no-store";
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Title = "The service is starting",
-                    Detail = "The service is still preparing its database; retry after the time given in Retry-After.",
-                },
-            });
+            await context.WriteRetryLaterAsync(StatusCodes.Status503ServiceUnavailable, RetryAfter, "The service is starting",
+                "The service is still preparing its database; retry after the time given in Retry-After.");
         });
     }
 

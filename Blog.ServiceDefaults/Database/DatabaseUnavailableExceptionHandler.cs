@@ -1,5 +1,5 @@
 using System.Data.Common;
-using System.Globalization;
+using Blog.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -12,8 +12,7 @@ namespace Blog.ServiceDefaults.Database;
 /// caller's fault nor a bug: 503 with Retry-After and a ProblemDetails body, instead of a 500. Anything else is left to
 /// the default handling.
 /// </summary>
-public sealed partial class DatabaseUnavailableExceptionHandler(
-    IProblemDetailsService problemDetails, ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
+public sealed partial class DatabaseUnavailableExceptionHandler(ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
 {
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
@@ -25,20 +24,9 @@ public sealed partial class DatabaseUnavailableExceptionHandler(
         }
 
         LogDatabaseUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path.Value ?? "");
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        httpContext.Response.Headers.CacheControl = "no-store";
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The database is temporarily unavailable",
-                Detail = "The database could not be reached; retry after the time given in Retry-After.",
-            },
-        });
+        return await httpContext.WriteRetryLaterAsync(StatusCodes.Status503ServiceUnavailable, RetryAfter,
+            "The database is temporarily unavailable",
+            "The database could not be reached; retry after the time given in Retry-After.", exception);
     }
 
     private static bool IsDatabaseUnavailable(Exception exception)

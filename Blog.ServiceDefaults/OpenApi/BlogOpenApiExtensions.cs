@@ -1,7 +1,6 @@
-using Microsoft.AspNetCore.Authorization;
+using Blog.ServiceDefaults.OAuth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,7 +16,7 @@ public sealed class BlogApiReference
     public const string SecuritySchemeName = "oauth2";
 
     /// <summary>The public client people log in with (password grant, no secret).</summary>
-    public const string PublicClientId = "blog-client";
+    public const string PublicClientId = BlogClients.BlogClient;
 
     /// <summary>Where the interactive reference is served (Development only): <c>/scalar/v1</c>.</summary>
     public const string ReferencePath = "/scalar/v1";
@@ -28,8 +27,9 @@ public sealed class BlogApiReference
 
     public required string Description { get; init; }
 
-    /// <summary>The token endpoint as a browser reaches it (the reference page posts the password grant there).</summary>
-    public required Func<HttpContext?, Uri> TokenUrl { get; init; }
+    /// <summary>The token endpoint as a browser reaches it (the reference page posts the password grant there), from the
+    /// application's services and the request for the document, if any.</summary>
+    public required Func<IServiceProvider, HttpContext?, Uri> TokenUrl { get; init; }
 
     /// <summary>Scopes a person can ask for, with what each grants.</summary>
     public required IReadOnlyDictionary<string, string> Scopes { get; init; }
@@ -51,6 +51,22 @@ public sealed class BlogApiReference
 
     /// <summary>More document changes a service needs (e.g. the OAuth endpoints OpenIddict serves outside routing).</summary>
     public Func<OpenApiDocument, OpenApiDocumentTransformerContext, CancellationToken, Task>? TransformDocument { get; init; }
+
+    /// <summary>What each scope a person can ask for grants, worded once for both services' documents.</summary>
+    public static IReadOnlyDictionary<string, string> PeopleScopeDescriptions { get; } = new Dictionary<string, string>
+    {
+        ["openid"] = "OpenID Connect: the subject",
+        ["profile"] = "Name in the identity token",
+        ["email"] = "Email in the identity token",
+        ["roles"] = "Roles in the identity token",
+        ["offline_access"] = "A refresh token",
+        [BlogScopes.Posts] = "The post service (audience post-service): needed for every call to it",
+        [BlogScopes.Account] = "The user service's account and admin APIs (audience user-service): needed for every call to them",
+    };
+
+    /// <summary>The descriptions of these scopes, in this order.</summary>
+    public static IReadOnlyDictionary<string, string> DescribeScopes(params string[] scopes)
+        => scopes.ToDictionary(scope => scope, scope => PeopleScopeDescriptions[scope], StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -59,91 +75,16 @@ public sealed class BlogApiReference
 /// </summary>
 public static class BlogOpenApiExtensions
 {
+    /// <summary>The service's one OpenAPI document (<c>v1</c>), configured by the named transformers in order.</summary>
     public static IHostApplicationBuilder AddBlogOpenApi(this IHostApplicationBuilder builder, BlogApiReference reference)
     {
         builder.Services.AddSingleton(reference);
         builder.Services.AddHttpContextAccessor();
-        // Each service registers its document (AddOpenApi() in its AddApplicationServices); this configures that document.
-        builder.Services.Configure<OpenApiOptions>(BlogApiReference.DocumentName, options =>
-        {
-            options.AddDocumentTransformer(async (document, context, cancellationToken) =>
-            {
-                var http = context.ApplicationServices.GetRequiredService<IHttpContextAccessor>().HttpContext;
-                document.Info.Title = reference.Title;
-                document.Info.Description = reference.Description;
-                document.Components ??= new OpenApiComponents();
-                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-                var tokenUrl = reference.TokenUrl(http);
-                var flows = new OpenApiOAuthFlows
-                {
-                    Password = new OpenApiOAuthFlow
-                    {
-                        TokenUrl = tokenUrl,
-                        RefreshUrl = tokenUrl,
-                        Scopes = new Dictionary<string, string>(reference.Scopes),
-                    },
-                };
-                if (reference.ClientCredentialsScopes is { } serviceScopes)
-                {
-                    flows.ClientCredentials = new OpenApiOAuthFlow { TokenUrl = tokenUrl, Scopes = new Dictionary<string, string>(serviceScopes) };
-                }
-
-                document.Components.SecuritySchemes[BlogApiReference.SecuritySchemeName] = new OpenApiSecurityScheme
-                {
-                    Type = SecuritySchemeType.OAuth2,
-                    Description = $"Log in with the password grant as client '{BlogApiReference.PublicClientId}' (no secret); "
-                        + "the access token is then sent as 'Authorization: Bearer ...'.",
-                    Flows = flows,
-                };
-                if (reference.TransformDocument is { } transform)
-                {
-                    await transform(document, context, cancellationToken);
-                }
-            });
-            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
-            {
-                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-                var authorize = metadata.OfType<IAuthorizeData>().ToList();
-                if (authorize.Count == 0 || metadata.OfType<IAllowAnonymous>().Any())
-                {
-                    return;
-                }
-
-                var scopes = authorize
-                    .SelectMany(data => data.Policy is { } policy && reference.PolicyScopes.TryGetValue(policy, out var policyScopes)
-                        ? policyScopes
-                        : reference.RequiredScopes)
-                    .Distinct(StringComparer.Ordinal)
-                    .ToList();
-                operation.Security ??= [];
-                operation.Security.Add(new OpenApiSecurityRequirement
-                {
-                    [new OpenApiSecuritySchemeReference(BlogApiReference.SecuritySchemeName, context.Document)] = scopes,
-                });
-
-                var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), cancellationToken: cancellationToken);
-                operation.Responses ??= [];
-                AddProblem(StatusCodes.Status401Unauthorized, "No token, or the token is not active (expired, revoked, unknown).");
-                AddProblem(StatusCodes.Status403Forbidden, "The token lacks the role or scope this operation needs.");
-                foreach (var (status, description) in reference.ProtectedResponses)
-                {
-                    AddProblem(status, description);
-                }
-
-                void AddProblem(int status, string description)
-                {
-                    var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    if (!operation.Responses.ContainsKey(key))
-                    {
-                        operation.Responses[key] = new OpenApiResponse
-                        {
-                            Description = description,
-                            Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
-                        };
-                    }
-                }
-            });
-        });
+        builder.Services.AddOpenApi(BlogApiReference.DocumentName, options => options
+            .ApplyDocumentInfo(reference)
+            .ApplyOAuthSecurityScheme(reference)
+            .ApplyServiceTransform(reference)
+            .ApplyAuthorizationChecks(reference));
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Blog.ServiceDefaults.Http;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.RateLimiting;
 using Blog.UserService.Authorization;
 using Blog.UserService.Users;
@@ -111,7 +112,7 @@ public static class AccountApi
         var account = users.NormalizeName(user.UserName) ?? "";
         if (await throttle.GetWaitAsync(account, source) is { } wait)
         {
-            context.Response.Headers.RetryAfter = ClientRateLimiting.RetryAfterSeconds(wait);
+            context.Response.SetRetryAfter(wait);
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed attempts",
                 detail: "Too many wrong passwords for this account from this address; retry after the time given in Retry-After.");
         }

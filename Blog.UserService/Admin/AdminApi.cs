@@ -1,4 +1,5 @@
 using Blog.ServiceDefaults.Http;
+using Blog.ServiceDefaults.OAuth;
 using Blog.UserService.Accounts;
 using Blog.UserService.Authorization;
 using Blog.UserService.Infrastructure;

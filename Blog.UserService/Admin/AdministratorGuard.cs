@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.OAuth;
 using Blog.UserService.Authorization;
 using Blog.UserService.Infrastructure;
 using Blog.UserService.Users;

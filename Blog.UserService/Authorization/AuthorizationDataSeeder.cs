@@ -1,4 +1,5 @@
 using Blog.ServiceDefaults.Database;
+using Blog.ServiceDefaults.OAuth;
 using Blog.UserService.Infrastructure;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore.Identity;

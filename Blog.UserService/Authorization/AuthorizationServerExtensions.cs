@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
 using Blog.ServiceDefaults.Database;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.Revocation;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Blog.UserService.Infrastructure;
 using Blog.UserService.Users;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -27,6 +29,18 @@ public static class AuthorizationServerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthorizationServerOptions>, AuthorizationServerOptionsValidator>();
+
+        builder.AddBlogIdentity();
+        builder.AddOpenIddictServer();
+        builder.Services.AddBlogAuthorizationPolicies();
+        builder.Services.AddRevocationDelivery();
+        builder.AddLoginProtection();
+        builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
+    }
+
+    /// <summary>ASP.NET Identity: users, roles, the password rule, lockout by administrators only.</summary>
+    private static void AddBlogIdentity(this IHostApplicationBuilder builder)
+    {
         // Section "Identity" (IdentityOptions). The password rule is PasswordPolicy alone, not configurable below it.
         // Failed passwords never lock an account (LoginThrottle slows the guessing source instead); only an
         // administrator locks.
@@ -46,11 +60,15 @@ public static class AuthorizationServerExtensions
         // characters: replaced, not added to.
         builder.Services.RemoveAll<IPasswordValidator<BlogUser>>();
         builder.Services.AddScoped<IPasswordValidator<BlogUser>, PasswordPolicy>();
+    }
 
-        var settings = builder.Configuration.GetSection(AuthorizationServerOptions.SectionName).Get<AuthorizationServerOptions>()
-            ?? new AuthorizationServerOptions();
+    /// <summary>
+    /// The OpenIddict server (endpoints, flows, scopes, handlers; issuer, lifetimes and keys from the validated
+    /// <see cref="AuthorizationServerOptions"/>) and the validation of its own tokens for the user service's APIs.
+    /// </summary>
+    private static void AddOpenIddictServer(this IHostApplicationBuilder builder)
+    {
         var allowHttp = builder.Environment.IsDevelopment();
-
         builder.Services.AddOpenIddict()
             .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<UsersDbContext>())
             .AddServer(options =>
@@ -66,28 +84,10 @@ public static class AuthorizationServerExtensions
                 options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess,
                     BlogScopes.Posts, BlogScopes.Account, BlogScopes.UsersRead);
 
-                if (settings.Issuer is not null)
-                {
-                    options.SetIssuer(settings.Issuer);
-                }
-
-                options.SetAccessTokenLifetime(settings.AccessTokenLifetime)
-                    .SetRefreshTokenLifetime(settings.RefreshTokenLifetime);
                 // Rotation without OpenIddict's default 30 s leeway (RFC 9700 section 4.14.2, as Keycloak's "revoke
                 // refresh token" with a maximum reuse of 0): a rotated refresh token presented again is a stolen copy,
                 // whichever party holds it, and ends the whole login (RevokeLoginOnRefreshTokenReuse).
                 options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
-
-                // Keys from configuration, never ephemeral: tokens issued before a restart stay valid after it.
-                if (!string.IsNullOrEmpty(settings.SigningKey))
-                {
-                    options.AddSigningKey(CreateSigningKey(settings.SigningKey));
-                }
-
-                if (!string.IsNullOrEmpty(settings.EncryptionKey))
-                {
-                    options.AddEncryptionKey(CreateEncryptionKey(settings.EncryptionKey));
-                }
 
                 options.AddEventHandler(PublishRevokedToken.Descriptor);
                 options.AddEventHandler(ExposeAuthorizationId.Descriptor);
@@ -113,20 +113,58 @@ public static class AuthorizationServerExtensions
                 options.UseAspNetCore();
             });
 
-        builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
-        builder.Services.AddAuthorizationBuilder()
+        builder.Services.AddOptions<OpenIddictServerOptions>()
+            .Configure<IOptions<AuthorizationServerOptions>>((server, settings) => ApplySettings(server, settings.Value));
+    }
+
+    /// <summary>What OpenIddict's SetIssuer, SetAccessTokenLifetime, SetRefreshTokenLifetime, AddSigningKey and
+    /// AddEncryptionKey would set, from the validated settings.</summary>
+    private static void ApplySettings(OpenIddictServerOptions server, AuthorizationServerOptions settings)
+    {
+        if (settings.Issuer is not null)
+        {
+            server.Issuer = settings.Issuer;
+        }
+
+        server.AccessTokenLifetime = settings.AccessTokenLifetime;
+        server.RefreshTokenLifetime = settings.RefreshTokenLifetime;
+        // Keys from configuration, never ephemeral: tokens issued before a restart stay valid after it.
+        if (!string.IsNullOrEmpty(settings.SigningKey))
+        {
+            server.SigningCredentials.Add(new SigningCredentials(CreateSigningKey(settings.SigningKey), SecurityAlgorithms.RsaSha256));
+        }
+
+        if (!string.IsNullOrEmpty(settings.EncryptionKey))
+        {
+            server.EncryptionCredentials.Add(new EncryptingCredentials(CreateEncryptionKey(settings.EncryptionKey),
+                SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
+        }
+    }
+
+    /// <summary>Who may call which API of the user service: people with the account scope, admins, the post service.</summary>
+    private static void AddBlogAuthorizationPolicies(this IServiceCollection services)
+    {
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        services.AddAuthorizationBuilder()
             .AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser()
                 .RequireAssertion(context => context.User.IsPerson() && context.User.HasScope(BlogScopes.Account)))
             .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(BlogRoles.Admin)
                 .RequireAssertion(context => context.User.HasScope(BlogScopes.Account)))
             .AddPolicy(UsersReadPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => context.User.HasScope(BlogScopes.UsersRead)));
+    }
 
-        builder.Services.AddScoped<TokenRevocation>();
-        builder.Services.AddSingleton<RevocationPublisher>();
-        builder.Services.AddHostedService<RevocationOutboxDelivery>();
-        builder.Services.AddSingleton<RevocationTelemetry>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
+    /// <summary>Revoking tokens and telling the resource servers (the outbox and its delivery).</summary>
+    private static void AddRevocationDelivery(this IServiceCollection services)
+    {
+        services.AddScoped<TokenRevocation>();
+        services.AddSingleton<RevocationPublisher>();
+        services.AddHostedService<RevocationOutboxDelivery>();
+        services.AddSingleton<RevocationTelemetry>();
+    }
+
+    /// <summary>Per-address limits of the token and registration endpoints, and the throttle of password guessing.</summary>
+    private static void AddLoginProtection(this IHostApplicationBuilder builder)
+    {
         builder.AddClientRateLimiting();
         builder.Services.AddOptions<LoginThrottleOptions>()
             .BindConfiguration(LoginThrottleOptions.SectionName)

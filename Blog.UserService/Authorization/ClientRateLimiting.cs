@@ -1,4 +1,4 @@
-using System.Globalization;
+using Blog.ServiceDefaults.Http;
 using Blog.ServiceDefaults.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -65,7 +65,7 @@ public static class ClientRateLimiting
                 var limit = policy.Limit(context.RequestServices);
                 if (await limiter.AcquireAsync($"{policy.Name}:{ClientAddresses.PartitionOf(context)}", limit) is { } retryAfter)
                 {
-                    await WriteTooManyRequestsAsync(context, retryAfter, "Too many requests",
+                    await context.WriteRetryLaterAsync(StatusCodes.Status429TooManyRequests, retryAfter, "Too many requests",
                         "Too many requests from this address; retry after the time given in Retry-After.");
                     return;
                 }
@@ -73,19 +73,4 @@ public static class ClientRateLimiting
 
             await next(context);
         });
-
-    public static async Task WriteTooManyRequestsAsync(HttpContext context, TimeSpan retryAfter, string title, string detail)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
-        response.Headers.RetryAfter = RetryAfterSeconds(retryAfter);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = title, Detail = detail },
-        });
-    }
-
-    public static string RetryAfterSeconds(TimeSpan wait)
-        => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Claims;
+using Blog.ServiceDefaults.Http;
 using Blog.ServiceDefaults.RateLimiting;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore;
@@ -127,7 +128,7 @@ public static partial class TokenEndpoint
         if (wait is { } retryAfter)
         {
             LogThrottled(logger);
-            context.Response.Headers.RetryAfter = ClientRateLimiting.RetryAfterSeconds(retryAfter);
+            context.Response.SetRetryAfter(retryAfter);
             return InvalidGrant(TooManyFailures);
         }
 

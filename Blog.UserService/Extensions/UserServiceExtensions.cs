@@ -14,7 +14,5 @@ internal static class UserServiceExtensions
         builder.AddRedisClient("redis");
 
         builder.AddBlogAuthorizationServer();
-
-        builder.Services.AddOpenApi();
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Blog.ServiceDefaults.OAuth;
 using Blog.ServiceDefaults.OpenApi;
 using Blog.UserService.Authorization;
 using Microsoft.OpenApi;
@@ -26,7 +27,7 @@ public static class UserServiceOpenApi
                 + "(password, refresh_token and client_credentials grants; RFC 7662 introspection; RFC 7009 revocation). "
                 + "Log in with the Authorize button: client id blog-client, no secret, scope account (audience user-service). "
                 + "One token per resource: a post-service token (scope posts) is refused here, an account token there.",
-            TokenUrl = http => new Uri(http is null
+            TokenUrl = (_, http) => new Uri(http is null
                 ? "/connect/token"
                 : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/connect/token", UriKind.RelativeOrAbsolute),
             Scopes = PeopleScopes,
@@ -70,16 +71,8 @@ public static class UserServiceOpenApi
         return app;
     }
 
-    public static IReadOnlyDictionary<string, string> PeopleScopes { get; } = new Dictionary<string, string>
-    {
-        [Scopes.OpenId] = "OpenID Connect: the subject",
-        [Scopes.Profile] = "Name in the identity token",
-        [Scopes.Email] = "Email in the identity token",
-        [Scopes.Roles] = "Roles in the identity token",
-        [Scopes.OfflineAccess] = "A refresh token",
-        [BlogScopes.Posts] = "The post service (audience post-service): needed for every call to it",
-        [BlogScopes.Account] = "The user service's account and admin APIs (audience user-service): needed for every call to them",
-    };
+    public static IReadOnlyDictionary<string, string> PeopleScopes { get; } = BlogApiReference.DescribeScopes(
+        Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess, BlogScopes.Posts, BlogScopes.Account);
 
     private static bool IsLoopback(Uri uri)
         => uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
@@ -101,8 +94,8 @@ public static class UserServiceOpenApi
             new()
             {
                 ["grant_type"] = ("password | refresh_token | client_credentials", true),
-                ["client_id"] = ("blog-client (people) or post-service (the post service)", true),
-                ["client_secret"] = ("post-service only", false),
+                ["client_id"] = ($"{BlogClients.BlogClient} (people) or {BlogClients.PostService} (the post service)", true),
+                ["client_secret"] = ($"{BlogClients.PostService} only", false),
                 ["username"] = ("password grant", false),
                 ["password"] = ("password grant", false),
                 ["scope"] = ("space-separated scopes", false),
@@ -120,7 +113,7 @@ public static class UserServiceOpenApi
             "client_id=blog-client, token (an access or refresh token). The post service replicas stop accepting a revoked access token within about a second.",
             new()
             {
-                ["client_id"] = ("blog-client", true),
+                ["client_id"] = (BlogClients.BlogClient, true),
                 ["token"] = ("the token to revoke", true),
                 ["token_type_hint"] = ("access_token or refresh_token", false),
             },
@@ -134,7 +127,7 @@ public static class UserServiceOpenApi
             "client_id=post-service, client_secret, token. Returns active, sub, name, role, scope, aud, exp for tokens whose audience is post-service.",
             new()
             {
-                ["client_id"] = ("post-service", true),
+                ["client_id"] = (BlogClients.PostService, true),
                 ["client_secret"] = ("the post service's secret", true),
                 ["token"] = ("the token to introspect", true),
             },

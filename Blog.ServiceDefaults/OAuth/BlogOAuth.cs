@@ -1,6 +1,9 @@
-namespace Blog.UserService.Authorization;
+namespace Blog.ServiceDefaults.OAuth;
 
-/// <summary>The OAuth 2 vocabulary Blog defines: clients, scopes, the resources (audiences) they map to, and roles.</summary>
+// The OAuth 2 vocabulary Blog defines, shared by the user service (which registers it), the post service (which
+// requests and checks it) and the tests: clients, scopes, the resources (audiences) they map to, and roles.
+
+/// <summary>The clients registered at the user service.</summary>
 public static class BlogClients
 {
     /// <summary>Public client of people: password and refresh_token grants.</summary>
@@ -26,6 +29,7 @@ public static class BlogScopes
     public const string UsersRead = "users.read";
 }
 
+/// <summary>The resources (audiences) tokens are issued for.</summary>
 public static class BlogResources
 {
     /// <summary>Audience of tokens for the posts scope; equal to the client id that introspects them (introspection
@@ -36,6 +40,7 @@ public static class BlogResources
     public const string UserService = "user-service";
 }
 
+/// <summary>The roles the user service grants and both services check.</summary>
 public static class BlogRoles
 {
     public const string Admin = "admin";
