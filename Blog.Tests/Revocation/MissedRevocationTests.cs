@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using static Blog.Tests.Revocation.CacheRevocationTests;
+using static Blog.UnitTests.Revocation.CacheEntries;
 
 namespace Blog.Tests.Revocation;
 

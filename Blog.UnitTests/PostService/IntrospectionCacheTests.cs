@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using StackExchange.Redis;
 
-namespace Blog.Tests.PostService;
+namespace Blog.UnitTests.PostService;
 
 /// <summary>The two cache levels and the fallback when Redis is down (a multiplexer to a port nobody listens on).</summary>
 public sealed class IntrospectionCacheTests : IDisposable
@@ -21,7 +21,7 @@ public sealed class IntrospectionCacheTests : IDisposable
     {
         var options = Options.Create(new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" });
         var meterFactory = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        _recorder = new TelemetryRecorder(meterFactory);
+        _recorder = new TelemetryRecorder(meterFactory, IntrospectionTelemetry.MeterName);
         _cache = new IntrospectionCache(
             _deadRedis,
             options,
