@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Blog.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -19,14 +18,12 @@ public sealed record ServiceInstance(string Name, string ResourceId, Uri Address
 /// instances that differ only in the cache switches, so that every variant runs in the same application, against the
 /// same user service, PostgreSQL and Redis, and the variants can be interleaved (settings are fixed per process).
 /// </summary>
-public sealed class BlogUnderTest : IAsyncDisposable
+public sealed class BlogUnderTest() : BlogApplication("blog-bench")
 {
-    public const string UserService = "userservice";
-    public const string PostService = "postservice";
+    public const string UserService = BlogResources.UserService;
+    public const string PostService = BlogResources.PostService;
     public const string PostServiceRedisOnly = "postservice-redis";
     public const string PostServiceUncached = "postservice-nocache";
-
-    private const string IntrospectionLogText = "Introspecting token ";
 
     private static readonly Dictionary<string, (string Settings, (string Name, string Value)[] Environment)> PostServiceVariants = new()
     {
@@ -34,27 +31,16 @@ public sealed class BlogUnderTest : IAsyncDisposable
         [PostServiceUncached] = ("Authentication:CacheEnabled=false", [("Authentication__CacheEnabled", "false")]),
     };
 
-    private readonly DistributedApplication _app;
-    private readonly string _dataDirectory;
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _introspectionLines = new();
-    private readonly CancellationTokenSource _stopWatching = new();
-    private readonly List<Task> _watchers = [];
-
-    private BlogUnderTest(DistributedApplication app, string dataDirectory)
-    {
-        _app = app;
-        _dataDirectory = dataDirectory;
-    }
+    /// <summary>The introspection lines of each instance, by resource id.</summary>
+    private readonly Dictionary<string, ResourceLogWatcher> _introspections = [];
 
     public IReadOnlyDictionary<string, ServiceInstance> Instances { get; private set; } = new Dictionary<string, ServiceInstance>();
 
     public static async Task<BlogUnderTest> StartAsync(CancellationToken cancellationToken)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"blog-bench-{Guid.NewGuid():N}");
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
+        var blog = new BlogUnderTest();
+        var builder = await blog.CreateBuilderAsync(
         [
-            "--Infrastructure:Mode=local",
-            $"--Infrastructure:DataDirectory={dataDirectory}",
             // The benchmark is one client address sending far more token requests than a person would.
             // (100000 is the most the setting allows; per window of 10 s in Development, far above what this sends.)
             "--ServiceSettings:userservice:RateLimiting:TokenEndpoint:PermitLimit=100000",
@@ -72,16 +58,10 @@ public sealed class BlogUnderTest : IAsyncDisposable
             AddPostServiceVariant(builder, name, variant.Environment);
         }
 
-        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
-        {
-            // No dashboard runs here to export telemetry to (as in the tests' fixture); the services still record it.
-            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        }
-
-        var app = await builder.BuildAsync(cancellationToken);
-        var blog = new BlogUnderTest(app, dataDirectory);
         try
         {
+            // No dashboard runs here to export telemetry to (as in the tests' fixture); the services still record it.
+            var app = await blog.BuildAsync(builder, cancellationToken);
             var names = new[] { UserService, PostService, PostServiceRedisOnly, PostServiceUncached };
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var failure = WatchForFailureAsync(app, failed.Token);
@@ -177,7 +157,7 @@ public sealed class BlogUnderTest : IAsyncDisposable
 
     private async Task<ServiceInstance> DescribeAsync(string name, CancellationToken cancellationToken)
     {
-        var update = await _app.ResourceNotifications.WaitForResourceAsync(
+        var update = await App.ResourceNotifications.WaitForResourceAsync(
             name, candidate => candidate.Snapshot.EnvironmentVariables.Any(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS"), cancellationToken);
         var urls = update.Snapshot.EnvironmentVariables.First(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS").Value!;
         var address = new Uri(urls.Split(';')[0]);
@@ -188,88 +168,36 @@ public sealed class BlogUnderTest : IAsyncDisposable
     }
 
     private void WatchIntrospections(string resourceId)
-    {
-        var lines = _introspectionLines.GetOrAdd(resourceId, _ => new ConcurrentQueue<string>());
-        var logs = _app.Services.GetRequiredService<ResourceLoggerService>();
-        _watchers.Add(Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var batch in logs.WatchAsync(resourceId).WithCancellation(_stopWatching.Token))
-                {
-                    foreach (var line in batch.Where(line => line.Content.Contains(IntrospectionLogText, StringComparison.Ordinal)))
-                    {
-                        lines.Enqueue(line.Content);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopped at the end of the run.
-            }
-        }));
-    }
+        => _introspections[resourceId] = ResourceLogWatcher.StartForInstance(
+            this, resourceId, line => line.Contains(PostServiceLogs.IntrospectionText, StringComparison.Ordinal));
 
     /// <summary>Introspections the instance logged for this token ("Introspecting token {TokenId}", one per call sent).</summary>
     public int CountIntrospections(string instanceName, string token)
-    {
-        var text = IntrospectionLogText + TokenId(token);
-        return _introspectionLines.TryGetValue(Instances[instanceName].ResourceId, out var lines)
-            ? lines.Count(line => line.Contains(text, StringComparison.Ordinal))
-            : 0;
-    }
+        => _introspections.TryGetValue(Instances[instanceName].ResourceId, out var lines) ? lines.Count(PostServiceLogs.IntrospectionLine(token)) : 0;
 
     /// <summary>Every introspection the instance logged so far, whichever the token.</summary>
     public int CountIntrospections(string instanceName)
-        => _introspectionLines.TryGetValue(Instances[instanceName].ResourceId, out var lines) ? lines.Count : 0;
-
-    /// <summary>How the post service names a token in its logs: the first 16 hex digits of its SHA-256 (see TokenHash).</summary>
-    public static string TokenId(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
-
-    /// <summary>Every replica's own address of a service (Instances holds one per name).</summary>
-    public async Task<IReadOnlyList<Uri>> GetReplicaAddressesAsync(string name, CancellationToken cancellationToken)
-    {
-        using var replay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        replay.CancelAfter(TimeSpan.FromSeconds(2));
-        var addresses = new SortedDictionary<string, Uri>(StringComparer.Ordinal);
-        try
-        {
-            await foreach (var update in _app.ResourceNotifications.WatchAsync(replay.Token))
-            {
-                if (update.Resource.Name == name
-                    && update.Snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS")?.Value is { } urls)
-                {
-                    addresses[update.ResourceId] = new Uri(urls.Split(';')[0]);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The replay of current states is over.
-        }
-
-        return [.. addresses.Values];
-    }
+        => _introspections.TryGetValue(Instances[instanceName].ResourceId, out var lines) ? lines.Lines.Count : 0;
 
     public HttpClient CreateClient(string instanceName) => new() { BaseAddress = Instances[instanceName].Address, Timeout = TimeSpan.FromSeconds(30) };
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await _stopWatching.CancelAsync();
-        await Task.WhenAll(_watchers);
+        foreach (var watcher in _introspections.Values)
+        {
+            await watcher.DisposeAsync();
+        }
+
         try
         {
-            await _app.StopAsync();
+            if (IsBuilt)
+            {
+                await App.StopAsync();
+            }
         }
         finally
         {
-            await _app.DisposeAsync();
-            if (Directory.Exists(_dataDirectory))
-            {
-                Directory.Delete(_dataDirectory, recursive: true);
-            }
-
-            _stopWatching.Dispose();
+            await base.DisposeAsync();
         }
     }
 }
@@ -277,7 +205,7 @@ public sealed class BlogUnderTest : IAsyncDisposable
 /// <summary>The benchmark's own user, its token and a published post, made through the public APIs.</summary>
 public sealed record BenchmarkAccount(string UserName, string Password, string AccessToken, Guid PublishedPostId)
 {
-    public const string Scopes = "openid profile roles offline_access posts";
+    public const string Scopes = IdentityClient.PeopleScopes;
 
     public string PasswordGrantForm => string.Join('&',
         $"grant_type=password", "client_id=blog-client", $"username={Uri.EscapeDataString(UserName)}",

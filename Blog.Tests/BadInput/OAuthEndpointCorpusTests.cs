@@ -1,5 +1,5 @@
 using Blog.Tests.Fixtures;
-using static Blog.Tests.BadInput.BadInputHttp;
+using static Blog.TestKit.BadInputHttp;
 
 namespace Blog.Tests.BadInput;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Blog.Tests.Fixtures;
-using static Blog.Tests.BadInput.BadInputHttp;
+using static Blog.TestKit.BadInputHttp;
 using static Blog.Tests.PostService.PostServiceTestContext;
 
 namespace Blog.Tests.BadInput;

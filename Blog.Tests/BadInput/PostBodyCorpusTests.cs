@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Blog.Tests.Fixtures;
-using static Blog.Tests.BadInput.BadInputHttp;
+using static Blog.TestKit.BadInputHttp;
 using static Blog.Tests.PostService.PostServiceTestContext;
 
 namespace Blog.Tests.BadInput;

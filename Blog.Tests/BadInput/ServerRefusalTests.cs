@@ -1,6 +1,6 @@
 using System.Net;
 using Blog.Tests.Fixtures;
-using static Blog.Tests.BadInput.BadInputHttp;
+using static Blog.TestKit.BadInputHttp;
 
 namespace Blog.Tests.BadInput;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Blog.ServiceDefaults.Revocation;
 using Blog.Tests.Fixtures;
 using StackExchange.Redis;
+using static Blog.TestKit.PostServiceReplicas;
 
 namespace Blog.Tests.PostService;
 
@@ -91,9 +92,4 @@ public sealed class InvalidTokensOutOfRedisTests(BlogAppFixture fixture)
     private async Task<string> ConnectionString()
         => await fixture.App.GetConnectionStringAsync("redis") ?? throw new InvalidOperationException("no redis connection string");
 
-    private static async Task<HttpStatusCode> GetMineAsync(HttpClient replica, string token, CancellationToken cancellationToken)
-    {
-        using var response = await replica.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", token), cancellationToken);
-        return response.StatusCode;
-    }
 }

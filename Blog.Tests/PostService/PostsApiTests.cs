@@ -19,6 +19,7 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         var ct = timeout.Token;
         using var posts = fixture.CreateHttpClient(PostServiceName);
         var (author, token) = await NewAuthorAsync(_identity, ct);
+        using var asAuthor = _identity.CreateClient(PostServiceName, token);
 
         var created = await CreatePostAsync(posts, token, ct, title: "First draft", tags: ["Aspire", "dotnet"]);
         var id = created.GetProperty("id").GetString();
@@ -27,25 +28,23 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         Assert.Equal(["aspire", "dotnet"], created.GetProperty("tags").EnumerateArray().Select(tag => tag.GetString()));
         var version = created.GetProperty("version").GetUInt32();
 
-        using (var update = IdentityClient.Authorized(HttpMethod.Put, $"/api/posts/{id}", token, new { title = "Edited", body = "New body", tags = new[] { "dotnet" }, version }))
-        using (var updated = await posts.SendAsync(update, ct))
+        using (var updated = await asAuthor.PutAsJsonAsync($"/api/posts/{id}", new { title = "Edited", body = "New body", tags = new[] { "dotnet" }, version }, ct))
         {
             Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
             var body = await updated.Content.ReadFromJsonAsync<JsonElement>(ct);
             Assert.Equal("Edited", body.GetProperty("title").GetString());
             Assert.NotEqual(version, body.GetProperty("version").GetUInt32());
             // The version read before the edit is stale now: a second writer with it conflicts.
-            using var stale = IdentityClient.Authorized(HttpMethod.Put, $"/api/posts/{id}", token, new { title = "Lost", body = "Lost", version });
-            using var conflict = await posts.SendAsync(stale, ct);
+            using var conflict = await asAuthor.PutAsJsonAsync($"/api/posts/{id}", new { title = "Lost", body = "Lost", version }, ct);
             Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
             Assert.Equal("application/problem+json", conflict.Content.Headers.ContentType?.MediaType);
             version = body.GetProperty("version").GetUInt32();
         }
 
-        using (var publish = IdentityClient.Authorized(HttpMethod.Post, $"/api/posts/{id}/publish", token))
+        using (var publish = new HttpRequestMessage(HttpMethod.Post, $"/api/posts/{id}/publish"))
         {
             publish.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{version}\""));
-            using var published = await posts.SendAsync(publish, ct);
+            using var published = await asAuthor.SendAsync(publish, ct);
             Assert.Equal(HttpStatusCode.OK, published.StatusCode);
             var body = await published.Content.ReadFromJsonAsync<JsonElement>(ct);
             Assert.Equal("published", body.GetProperty("status").GetString());
@@ -65,8 +64,7 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         Assert.Equal(id, listed.GetProperty("id").GetString());
         Assert.False(string.IsNullOrEmpty(listed.GetProperty("authorName").GetString()), "the author's display name comes from the user service");
 
-        using (var delete = IdentityClient.Authorized(HttpMethod.Delete, $"/api/posts/{id}?version={version}", token))
-        using (var deleted = await posts.SendAsync(delete, ct))
+        using (var deleted = await asAuthor.DeleteAsync($"/api/posts/{id}?version={version}", ct))
         {
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
@@ -95,13 +93,13 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         var published = await posts.GetFromJsonAsync<JsonElement>($"/api/posts?author={author.Id}", ct);
         Assert.Empty(published.GetProperty("items").EnumerateArray());
 
-        using var mine = IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", authorToken);
-        using var mineResponse = await posts.SendAsync(mine, ct);
+        using var asAuthor = _identity.CreateClient(PostServiceName, authorToken);
+        using var mineResponse = await asAuthor.GetAsync("/api/posts/mine", ct);
         var myPosts = await mineResponse.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Contains(myPosts.GetProperty("items").EnumerateArray(), post => post.GetProperty("id").GetString() == id);
 
-        using var theirs = IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", otherToken);
-        using var theirsResponse = await posts.SendAsync(theirs, ct);
+        using var asOther = _identity.CreateClient(PostServiceName, otherToken);
+        using var theirsResponse = await asOther.GetAsync("/api/posts/mine", ct);
         var theirPosts = await theirsResponse.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.DoesNotContain(theirPosts.GetProperty("items").EnumerateArray(), post => post.GetProperty("id").GetString() == id);
     }
@@ -118,15 +116,16 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         var created = await CreatePostAsync(posts, authorToken, ct);
         var id = created.GetProperty("id").GetString();
         var version = created.GetProperty("version").GetUInt32();
-        using (var publish = IdentityClient.Authorized(HttpMethod.Post, $"/api/posts/{id}/publish?version={version}", authorToken))
-        using (var published = await posts.SendAsync(publish, ct))
+        using var asAuthor = _identity.CreateClient(PostServiceName, authorToken);
+        using var asOther = _identity.CreateClient(PostServiceName, otherToken);
+        using var asAdmin = _identity.CreateClient(PostServiceName, adminToken);
+        using (var published = await asAuthor.PostAsync($"/api/posts/{id}/publish?version={version}", content: null, ct))
         {
             Assert.Equal(HttpStatusCode.OK, published.StatusCode);
             version = (await published.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("version").GetUInt32();
         }
 
-        using (var edit = IdentityClient.Authorized(HttpMethod.Put, $"/api/posts/{id}", otherToken, new { title = "Hijacked", body = "x", version }))
-        using (var forbidden = await posts.SendAsync(edit, ct))
+        using (var forbidden = await asOther.PutAsJsonAsync($"/api/posts/{id}", new { title = "Hijacked", body = "x", version }, ct))
         {
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
             Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
@@ -134,8 +133,7 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
 
         Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(posts, HttpMethod.Delete, $"/api/posts/{id}?version={version}", otherToken, ct));
 
-        using (var edit = IdentityClient.Authorized(HttpMethod.Put, $"/api/posts/{id}", adminToken, new { title = "Moderated", body = "x", version }))
-        using (var moderated = await posts.SendAsync(edit, ct))
+        using (var moderated = await asAdmin.PutAsJsonAsync($"/api/posts/{id}", new { title = "Moderated", body = "x", version }, ct))
         {
             Assert.Equal(HttpStatusCode.OK, moderated.StatusCode);
             version = (await moderated.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("version").GetUInt32();
@@ -152,6 +150,7 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         var ct = timeout.Token;
         using var posts = fixture.CreateHttpClient(PostServiceName);
         var (_, token) = await NewAuthorAsync(_identity, ct);
+        using var asAuthor = _identity.CreateClient(PostServiceName, token);
 
         using (var anonymous = await posts.PostAsJsonAsync("/api/posts", new { title = "t", body = "b" }, ct))
         {
@@ -159,8 +158,7 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
             Assert.StartsWith("Bearer", anonymous.Headers.WwwAuthenticate.ToString());
         }
 
-        using (var invalid = IdentityClient.Authorized(HttpMethod.Post, "/api/posts", token, new { title = "", body = "b", tags = new[] { "not a tag!" } }))
-        using (var rejected = await posts.SendAsync(invalid, ct))
+        using (var rejected = await asAuthor.PostAsJsonAsync("/api/posts", new { title = "", body = "b", tags = new[] { "not a tag!" } }, ct))
         {
             Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
             var problem = await rejected.Content.ReadFromJsonAsync<JsonElement>(ct);
@@ -170,8 +168,7 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
             Assert.False(errors.TryGetProperty("body", out _));
         }
 
-        using (var noVersion = IdentityClient.Authorized(HttpMethod.Post, $"/api/posts/{Guid.NewGuid()}/publish", token))
-        using (var rejected = await posts.SendAsync(noVersion, ct))
+        using (var rejected = await asAuthor.PostAsync($"/api/posts/{Guid.NewGuid()}/publish", content: null, ct))
         {
             Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using Blog.Tests.Fixtures;
 using Blog.Tests.Security;
+using static Blog.TestKit.PostServiceReplicas;
 
 namespace Blog.Tests.PostService;
 
@@ -52,9 +53,4 @@ public sealed class ShortLivedTokenTests(BlogAppFixture fixture)
         }
     }
 
-    private static async Task<HttpStatusCode> GetMineAsync(HttpClient replica, string token, CancellationToken cancellationToken)
-    {
-        using var response = await replica.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", token), cancellationToken);
-        return response.StatusCode;
-    }
 }

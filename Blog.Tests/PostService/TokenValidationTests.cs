@@ -23,7 +23,7 @@ public sealed class TokenValidationTests(BlogAppFixture fixture)
         var withoutPostsScope = await _identity.PasswordGrantAsync(user.UserName, user.Password, ct, scope: "openid profile roles");
         Assert.Equal(HttpStatusCode.OK, withoutPostsScope.Status);
         // The post service's own client-credentials token is meant for the user service.
-        var serviceToken = await _identity.ClientCustomCredentialsAsync(ct);
+        var serviceToken = await _identity.GetServiceTokenAsync(ct);
 
         string[] rejected =
         [
@@ -105,16 +105,5 @@ public sealed class TokenValidationTests(BlogAppFixture fixture)
         static string Encode(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var exp = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds();
         return $"{Encode("""{"alg":"RS256","typ":"at+jwt"}""")}.{Encode($$"""{"iss":"http://userservice/","aud":"post-service","sub":"{{subject}}","exp":{{exp}}}""")}.c2lnbmF0dXJl";
-    }
-}
-
-internal static class IdentityClientExtensions
-{
-    /// <summary>The post service's client-credentials token (scope users.read), whose audience is not the post service.</summary>
-    public static async Task<string> ClientCustomCredentialsAsync(this IdentityClient identity, CancellationToken cancellationToken)
-    {
-        var response = await identity.ClientCredentialsAsync(secret: null, cancellationToken);
-        Assert.True(response.Status == HttpStatusCode.OK, $"client credentials failed: {response.Body}");
-        return response.AccessToken;
     }
 }

@@ -117,11 +117,7 @@ public sealed class PostgresRestartTests(BlogAppFixture fixture, ITestOutputHelp
     {
         var replicas = await fixture.CreateReplicaClientsAsync(PostServiceName);
         var (_, token) = await NewAuthorAsync(_identity, cancellationToken);
-        foreach (var replica in replicas)
-        {
-            using var warm = await replica.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", token), cancellationToken);
-            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-        }
+        await PostServiceReplicas.WarmAsync(replicas, [token], cancellationToken);
 
         return (replicas, token);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Blog.Tests.Fixtures;
 using Blog.Tests.PostService;
 using static Blog.Tests.Revocation.RevocationTests;
+using static Blog.TestKit.PostServiceReplicas;
 
 namespace Blog.Tests.Revocation;
 

@@ -2,9 +2,9 @@ using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
 using Blog.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
-using Blog.Tests.PostService;
+using Blog.UnitTests.PostService;
 using StackExchange.Redis;
-using static Blog.Tests.Revocation.CacheRevocationTests;
+using static Blog.UnitTests.Revocation.CacheEntries;
 
 namespace Blog.Tests.Revocation;
 

@@ -5,6 +5,7 @@ using Blog.Tests.Fixtures;
 using Blog.Tests.PostService;
 using Npgsql;
 using StackExchange.Redis;
+using static Blog.TestKit.PostServiceReplicas;
 
 namespace Blog.Tests.Revocation;
 
@@ -29,10 +30,7 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
         var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
         var (_, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
         var hash = TokenHash.Compute(token);
-        foreach (var replica in replicas)
-        {
-            Assert.Equal(HttpStatusCode.OK, await GetMineAsync(replica, token, timeout.Token));
-        }
+        await WarmAsync(replicas, [token], timeout.Token);
 
         await using var redis = await ConnectAsync(timeout.Token);
         long pendingWhenAnswered, rowsWithTheRawToken;
@@ -153,9 +151,4 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static async Task<HttpStatusCode> GetMineAsync(HttpClient replica, string token, CancellationToken cancellationToken)
-    {
-        using var response = await replica.SendAsync(IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", token), cancellationToken);
-        return response.StatusCode;
-    }
 }

@@ -404,7 +404,7 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
             _shared[Caller.OtherAuthor] = new Credentials(
                 await Identity.GetAccessTokenAsync(Other, cancellationToken), await Identity.GetAccountTokenAsync(Other, cancellationToken), Other);
             _shared[Caller.Admin] = new Credentials(await Identity.GetAccessTokenAsync(admin, cancellationToken), AdminAccountToken, null);
-            _shared[Caller.PostServiceClient] = Credentials.Both(await Identity.ClientCustomCredentialsAsync(cancellationToken), null);
+            _shared[Caller.PostServiceClient] = Credentials.Both(await Identity.GetServiceTokenAsync(cancellationToken), null);
             _shared[Caller.Expired] = new Credentials(
                 await ExpiredTokenAsync(Author, Posts, proveCopiesWork: true, cancellationToken),
                 await ExpiredTokenAsync(Author, Users, proveCopiesWork: true, cancellationToken), Author);

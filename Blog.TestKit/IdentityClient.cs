@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 
-namespace Blog.Tests.Fixtures;
+namespace Blog.TestKit;
 
 /// <summary>A person's account as the tests create it.</summary>
 public sealed record TestUser(string Id, string UserName, string Password, string? DisplayName = null);
@@ -22,9 +21,10 @@ public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body)
 /// <summary>
 /// Talks OAuth 2 and the account API to the running user service, as the clients of Blog do: one token per resource,
 /// a post-service token (scope posts, audience post-service) and an account token (scope account, audience
-/// user-service) for the user service's account and admin APIs.
+/// user-service) for the user service's account and admin APIs. <see cref="CreateClientAsync"/> hands out clients that
+/// send a user's token with every request.
 /// </summary>
-public sealed class IdentityClient(BlogAppFixture fixture)
+public sealed class IdentityClient(BlogApplication application)
 {
     /// <summary>A person's login for the post service: its access token has the audience post-service only.</summary>
     public const string PeopleScopes = "openid profile roles offline_access posts";
@@ -32,7 +32,7 @@ public sealed class IdentityClient(BlogAppFixture fixture)
     /// <summary>A person's login for the user service's account and admin APIs: audience user-service only.</summary>
     public const string AccountScopes = "openid profile roles offline_access account";
 
-    public HttpClient UserService { get; } = fixture.CreateHttpClient("userservice");
+    public HttpClient UserService { get; } = application.CreateHttpClient(BlogResources.UserService);
 
     public static string NewUserName() => $"user-{Guid.NewGuid():N}"[..21];
 
@@ -93,12 +93,20 @@ public sealed class IdentityClient(BlogAppFixture fixture)
         {
             ["grant_type"] = "client_credentials",
             ["client_id"] = "post-service",
-            ["client_secret"] = secret ?? await fixture.GetParameterValueAsync("post-service-client-secret"),
+            ["client_secret"] = secret ?? await application.GetParameterValueAsync(BlogResources.PostServiceClientSecret),
             ["scope"] = "users.read",
         }, cancellationToken);
 
+    /// <summary>The post service's client-credentials token (scope users.read), whose audience is not the post service.</summary>
+    public async Task<string> GetServiceTokenAsync(CancellationToken cancellationToken)
+    {
+        var response = await ClientCredentialsAsync(secret: null, cancellationToken);
+        Assert.True(response.Status == HttpStatusCode.OK, $"client credentials failed: {response.Body}");
+        return response.AccessToken;
+    }
+
     public async Task<TestUser> GetAdminAsync()
-        => new("", await fixture.GetParameterValueAsync("admin-username"), await fixture.GetParameterValueAsync("admin-password"));
+        => new("", await application.GetParameterValueAsync(BlogResources.AdminUserName), await application.GetParameterValueAsync(BlogResources.AdminPassword));
 
     /// <summary>Introspects as the post service does (RFC 7662).</summary>
     public async Task<JsonElement> IntrospectAsync(string token, CancellationToken cancellationToken)
@@ -106,7 +114,7 @@ public sealed class IdentityClient(BlogAppFixture fixture)
         using var response = await UserService.PostAsync("/connect/introspect", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["client_id"] = "post-service",
-            ["client_secret"] = await fixture.GetParameterValueAsync("post-service-client-secret"),
+            ["client_secret"] = await application.GetParameterValueAsync(BlogResources.PostServiceClientSecret),
             ["token"] = token,
         }), cancellationToken);
         response.EnsureSuccessStatusCode();
@@ -128,6 +136,21 @@ public sealed class IdentityClient(BlogAppFixture fixture)
             ["token"] = token,
         }), cancellationToken);
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// A client of the service <paramref name="scope"/> is for (<see cref="PeopleScopes"/>: the post service,
+    /// <see cref="AccountScopes"/>: the user service) that sends the user's new token for that scope with every request.
+    /// </summary>
+    public async Task<HttpClient> CreateClientAsync(TestUser user, CancellationToken cancellationToken, string scope = PeopleScopes)
+        => CreateClient(scope == AccountScopes ? BlogResources.UserService : BlogResources.PostService, await GetTokenAsync(user, scope, cancellationToken));
+
+    /// <summary>A client of <paramref name="resourceName"/> (through Aspire's proxy) that sends <paramref name="accessToken"/> with every request.</summary>
+    public HttpClient CreateClient(string resourceName, string accessToken)
+    {
+        var client = application.CreateHttpClient(resourceName);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
     }
 
     public static HttpRequestMessage Authorized(HttpMethod method, string uri, string accessToken, object? json = null)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 using StackExchange.Redis;
 
-namespace Blog.Tests.PostService;
+namespace Blog.UnitTests.PostService;
 
 /// <summary>The two cache levels and the fallback when Redis is down (a multiplexer to a port nobody listens on).</summary>
 public sealed class IntrospectionCacheTests : IDisposable
@@ -19,7 +19,7 @@ public sealed class IntrospectionCacheTests : IDisposable
     public IntrospectionCacheTests()
     {
         var meterFactory = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        _recorder = new TelemetryRecorder(meterFactory);
+        _recorder = new TelemetryRecorder(meterFactory, IntrospectionTelemetry.MeterName);
         _parts = new TokenCacheUnderTest(_deadRedis, TokenCacheUnderTest.Settings(), meterFactory);
         _cache = _parts.Cache;
     }

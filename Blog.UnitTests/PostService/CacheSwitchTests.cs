@@ -1,9 +1,8 @@
 using Blog.PostService.Authentication;
-using Blog.Tests.PostService;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Blog.Tests.Benchmarks;
+namespace Blog.UnitTests.PostService;
 
 /// <summary>
 /// The two switches the benchmark's variants run with (docs/benchmarks.md): on unless configured off, and bound

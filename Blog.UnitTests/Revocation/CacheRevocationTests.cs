@@ -2,10 +2,10 @@ using System.Security.Claims;
 using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
 using Microsoft.Extensions.DependencyInjection;
-using Blog.Tests.PostService;
+using Blog.UnitTests.PostService;
 using StackExchange.Redis;
 
-namespace Blog.Tests.Revocation;
+namespace Blog.UnitTests.Revocation;
 
 /// <summary>How revocation events act on the in-process level (Redis unreachable here: that level is tested live).</summary>
 public sealed class CacheRevocationTests : IDisposable
@@ -104,16 +104,9 @@ public sealed class CacheRevocationTests : IDisposable
         Assert.True(_cache.TryGetLocal(during, out _));
     }
 
-    /// <summary>
-    /// An entry of <paramref name="subject"/> issued <paramref name="issuedAgo"/> before <paramref name="now"/> (default:
-    /// this class's Now), of the login <paramref name="authorizationId"/> if any.
-    /// </summary>
-    internal static CachedIntrospection Entry(string subject, TimeSpan issuedAgo, DateTimeOffset? now = null, string? authorizationId = null)
-    {
-        var at = now ?? Now;
-        return new("AuthenticationTypes.Federation", "name", "role", [new CachedClaim("sub", subject, ClaimValueTypes.String, "issuer", "issuer")],
-            at.AddMinutes(10), at.AddMinutes(5), subject, at - issuedAgo, authorizationId);
-    }
+    /// <summary>An entry of <paramref name="subject"/> issued <paramref name="issuedAgo"/> before this class's Now, of the login <paramref name="authorizationId"/> if any.</summary>
+    private static CachedIntrospection Entry(string subject, TimeSpan issuedAgo, string? authorizationId = null)
+        => CacheEntries.Entry(subject, issuedAgo, Now, authorizationId);
 
     public void Dispose()
     {

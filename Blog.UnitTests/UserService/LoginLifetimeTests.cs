@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Blog.Tests.UserService;
+namespace Blog.UnitTests.UserService;
 
 /// <summary>
 /// The absolute lifetime of a login (RFC 9700 section 4.14.2): the rule the refresh grant applies, and the setting

@@ -1,7 +1,7 @@
 using System.Net;
 using Blog.ServiceDefaults.RateLimiting;
 
-namespace Blog.Tests.UserService;
+namespace Blog.UnitTests.UserService;
 
 /// <summary>The partition a client's requests are counted in, and which proxies may be trusted.</summary>
 public sealed class ClientAddressesTests

@@ -1,10 +1,9 @@
 using System.Net;
-using Blog.Tests.BadInput;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 
-namespace Blog.Tests.Security;
+namespace Blog.UnitTests.Security;
 
 /// <summary>
 /// A bug's exception, in Development (as the AppHost runs the services): a 500 ProblemDetails that tells nothing of the

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Blog.Tests.BadInput;
+namespace Blog.TestKit;
 
 /// <summary>How the corpus sends raw bodies and what it demands of every refusal.</summary>
-internal static partial class BadInputHttp
+public static partial class BadInputHttp
 {
     public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(30);
 

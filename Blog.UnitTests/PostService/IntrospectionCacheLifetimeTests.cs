@@ -1,6 +1,6 @@
 using Blog.PostService.Authentication;
 
-namespace Blog.Tests.PostService;
+namespace Blog.UnitTests.PostService;
 
 public sealed class IntrospectionCacheLifetimeTests
 {

@@ -1,9 +1,8 @@
 using System.Reflection;
 using System.Xml.Linq;
-using Blog.Tests.Docs;
 using OpenIddict.Validation;
 
-namespace Blog.Tests.Security;
+namespace Blog.UnitTests.Security;
 
 /// <summary>
 /// Package versions below a published security fix. A row here is an advisory the project has answered: the test

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Blog.Tests.PostService;
+namespace Blog.UnitTests.PostService;
 
 /// <summary>The post service's token cache put together as its DI registration does, over the given Redis.</summary>
 internal sealed class TokenCacheUnderTest : IDisposable

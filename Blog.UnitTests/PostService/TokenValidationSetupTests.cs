@@ -4,7 +4,7 @@ using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
-namespace Blog.Tests.PostService;
+namespace Blog.UnitTests.PostService;
 
 /// <summary>Options validated at start-up, and exactly one resilience layer on OpenIddict's HTTP client.</summary>
 public sealed class TokenValidationSetupTests

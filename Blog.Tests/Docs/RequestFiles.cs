@@ -2,28 +2,6 @@ using System.Text.RegularExpressions;
 
 namespace Blog.Tests.Docs;
 
-/// <summary>Files of the repository the documentation tests read (README.md, docs/, http/).</summary>
-internal static class RepositoryFiles
-{
-    /// <summary>The repository root: the nearest directory above the test assembly holding Blog.sln.</summary>
-    public static string Root { get; } = FindRoot();
-
-    public static string ReadAllText(string relativePath) => File.ReadAllText(Path.Combine(Root, relativePath));
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Blog.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Blog.sln above {AppContext.BaseDirectory}.");
-    }
-}
-
 /// <summary>One request line of a .http file: "POST {{posts}}/api/posts/{{id}}/publish HTTP/1.1".</summary>
 internal sealed record HttpFileRequest(string File, string Method, string BaseVariable, string Path)
 {

@@ -1,6 +1,6 @@
 using Blog.PostService.Authentication;
 
-namespace Blog.Tests.PostService;
+namespace Blog.UnitTests.PostService;
 
 /// <summary>The shape check in front of introspection: only what could be the user service's encrypted JWT passes.</summary>
 public sealed class TokenShapeTests

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Blog.ServiceDefaults.Database;
 
-namespace Blog.Tests.Reliability;
+namespace Blog.UnitTests.Reliability;
 
 /// <summary>What every service adds to its PostgreSQL connection string, and what it leaves to the operator.</summary>
 public sealed class DatabaseConnectionDefaultsTests

@@ -1,0 +1,20 @@
+namespace Blog.TestKit;
+
+/// <summary>The AppHost's resource and parameter names, as the tests and the benchmark address them.</summary>
+public static class BlogResources
+{
+    public const string Postgres = "postgres";
+    public const string UsersDatabase = "usersdb";
+    public const string PostsDatabase = "postsdb";
+    public const string Redis = "redis";
+    public const string UserService = "userservice";
+    public const string PostService = "postservice";
+
+    /// <summary>Every resource of the application, in start order.</summary>
+    public static readonly string[] All = [Postgres, UsersDatabase, PostsDatabase, Redis, UserService, PostService];
+
+    /// <summary>The post service's client secret at the user service (a generated AppHost parameter).</summary>
+    public const string PostServiceClientSecret = "post-service-client-secret";
+    public const string AdminUserName = "admin-username";
+    public const string AdminPassword = "admin-password";
+}
