@@ -80,6 +80,7 @@ public sealed class RepositorySecretScanTests(BlogAppFixture fixture)
     [InlineData("Blog.AppHost/Infrastructure/Local/LocalPostgresResources.cs", "$\"Host={Host};Username={UserName};Password={PasswordParameter}\"")]
     [InlineData("Blog.AppHost/AppHost.cs", ".WithEnvironment(\"AuthorizationServer__PostServiceClientSecret\", identity.PostServiceClientSecret)")]
     [InlineData("Blog.Tests/Fixtures/Sample.cs", "[\"Authentication:ClientSecret\"] = \"test-secret-not-used-for-anything\"")]
+    [InlineData("Blog.UnitTests/Sample.cs", "[\"Authentication:ClientSecret\"] = \"test-secret-not-used-for-anything\"")]
     public void The_scanner_leaves_placeholders_references_and_test_values_alone(string path, string text)
         => Assert.Empty(SecretScanner.Find(path, text));
 
@@ -104,6 +105,8 @@ internal static partial class SecretScanner
     /// <summary>Sample passwords the documentation shows on purpose: for a user the reader registers in the tour or the .http files.</summary>
     private static readonly HashSet<string> DocumentedPlaceholders = ["Tour-Passw0rd!", "Http-Passw0rd!", "Http-Passw0rd!2"];
 
+    private static readonly string[] TestCodeFolders = ["Blog.Tests/", "Blog.UnitTests/", "Blog.TestKit/"];
+
     public static IEnumerable<string> Find(string path, string text)
     {
         foreach (Match match in PrivateKeyBlock().Matches(text))
@@ -111,7 +114,7 @@ internal static partial class SecretScanner
             yield return Describe(path, text, match, "a PEM private key");
         }
 
-        if (path.StartsWith("Blog.Tests/", StringComparison.Ordinal))
+        if (TestCodeFolders.Any(folder => path.StartsWith(folder, StringComparison.Ordinal)))
         {
             yield break;
         }
