@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Blog.Benchmarks;
 
-// What the introspection cache buys (issue 6): starts Blog (local mode, throw-away data directory) with one post-service
+// What the introspection cache buys: starts Blog (local mode, throw-away data directory) with one post-service
 // instance per cache setting, warms up, measures every scenario with wrk in interleaved rounds, then the stampede,
 // prints the results as Markdown and, with --output, writes them into a Markdown file. See docs/benchmarks.md.
 BenchmarkOptions options;

@@ -46,7 +46,7 @@ public sealed record ScenarioSummary(
     }
 }
 
-/// <summary>A goal of issue 6 and whether this run met it.</summary>
+/// <summary>A goal and whether this run met it.</summary>
 public sealed record GoalCheck(string Goal, string Target, string Measured, bool Met);
 
 public static class Report
@@ -132,7 +132,7 @@ public static class Report
         }
 
         text.AppendLine();
-        text.AppendLine("Goals (issue 6):");
+        text.AppendLine("Goals:");
         text.AppendLine();
         text.AppendLine("| goal | target | measured | met |");
         text.AppendLine("|---|---|---|---|");

@@ -24,7 +24,7 @@ public sealed record LatencySummary(double MedianMs, double P99Ms, double MaxMs)
 public sealed record RevocationLatencyResult(
     int Revocations, int NotRefusedInTime, LatencySummary Total, LatencySummary Endpoint, LatencySummary AfterAnswer, LatencySummary WarmUp)
 {
-    /// <summary>The goal of issue 5 for the 99th percentile, on this machine.</summary>
+    /// <summary>The goal for the 99th percentile, on this machine.</summary>
     public const double GoalP99Ms = 100;
 
     public bool GoalMet => NotRefusedInTime == 0 && Total.P99Ms < GoalP99Ms;

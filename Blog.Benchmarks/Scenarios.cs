@@ -1,7 +1,7 @@
 namespace Blog.Benchmarks;
 
 /// <summary>
-/// The load scenarios of issue 6 in the order one round runs them. The variants of one question run back to back in
+/// The load scenarios in the order one round runs them. The variants of one question run back to back in
 /// every round, so a disturbance of the machine hits them alike; rounds repeat the whole list (interleaving).
 /// </summary>
 public static class Scenarios

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the introspection cache buys, measured (issue 6; docs/benchmarks.md explains the scenarios and the numbers).
+# What the introspection cache buys, measured (docs/benchmarks.md explains the scenarios and the numbers).
 # Installs wrk if missing, builds in Release, waits up to 10 minutes for a quiet machine (1-minute load average
 # below 1), then starts Blog in local mode and runs every scenario. Options go to the benchmark, e.g.
 #   scripts/benchmark.sh --output docs/benchmarks.md      # the full run, results written into the document

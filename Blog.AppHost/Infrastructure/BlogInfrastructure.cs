@@ -56,7 +56,7 @@ public static class BlogInfrastructureExtensions
                 $"local mode runs PostgreSQL and Redis from Linux or macOS packages; on Windows set {InfrastructureModeSetting.Key}=containers.");
         }
 
-        // No container resource may be in this model: one alone makes DCP wait for a runtime (platform.md).
+        // No container resource may be in this model: one alone makes DCP wait for a container runtime that is not there.
         var dataRoot = ResolveDataDirectory(builder);
         var postgres = builder.AddLocalPostgres(PostgresName, Path.Combine(dataRoot, "postgres"));
         var redis = builder.AddLocalRedis(RedisName, Path.Combine(dataRoot, "redis"));

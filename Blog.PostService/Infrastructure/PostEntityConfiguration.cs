@@ -6,16 +6,13 @@ namespace Blog.PostService.Infrastructure;
 
 internal sealed class PostEntityConfiguration : IEntityTypeConfiguration<Post>
 {
-    public const int MaxTitleLength = 200;
-    public const int MaxAuthorIdLength = 450;
-
     public void Configure(EntityTypeBuilder<Post> post)
     {
         post.ToTable("posts");
         post.HasKey(p => p.Id);
-        post.Property(p => p.AuthorId).HasMaxLength(MaxAuthorIdLength);
-        post.Property(p => p.Title).HasMaxLength(MaxTitleLength);
         // The database holds the same limits the API validates, so no other writer can store more.
+        post.Property(p => p.AuthorId).HasMaxLength(PostRules.MaxAuthorIdLength);
+        post.Property(p => p.Title).HasMaxLength(PostRules.MaxTitleLength);
         post.Property(p => p.Body).HasMaxLength(PostRules.MaxBodyLength);
         post.PrimitiveCollection(p => p.Tags).ElementType(tag => tag.HasMaxLength(PostRules.MaxTagLength));
         post.Property(p => p.Status).HasConversion<string>().HasMaxLength(16);

@@ -24,7 +24,10 @@ public static class PostAuthorization
 
     public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(BlogRoles.Admin);
 
-    /// <summary>The author or an admin; a draft is visible to them only.</summary>
+    /// <summary>A published post is anyone's to read; a draft only its author's and admins'.</summary>
+    public static bool CanSee(this ClaimsPrincipal user, Post post) => post.Status == PostStatus.Published || user.CanManage(post);
+
+    /// <summary>The author or an admin.</summary>
     public static bool CanManage(this ClaimsPrincipal user, Post post)
         => user.IsAdmin() || (user.GetUserId() is { } userId && string.Equals(userId, post.AuthorId, StringComparison.Ordinal));
 }

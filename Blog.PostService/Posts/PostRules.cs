@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Blog.PostService.Infrastructure;
 using Blog.ServiceDefaults.Http;
 
 namespace Blog.PostService.Posts;
@@ -9,7 +8,10 @@ public static partial class PostRules
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 50;
+    public const int MaxTitleLength = 200;
     public const int MaxBodyLength = 100_000;
+    /// <summary>A user id at the user service (ASP.NET Core Identity's key column length).</summary>
+    public const int MaxAuthorIdLength = 450;
     public const int MaxTags = 10;
     public const int MaxTagLength = 32;
 
@@ -20,9 +22,9 @@ public static partial class PostRules
         {
             errors["title"] = ["A title is required."];
         }
-        else if (title.Trim().Length > PostEntityConfiguration.MaxTitleLength)
+        else if (title.Trim().Length > MaxTitleLength)
         {
-            errors["title"] = [$"A title has at most {PostEntityConfiguration.MaxTitleLength} characters."];
+            errors["title"] = [$"A title has at most {MaxTitleLength} characters."];
         }
         else if (title.Trim().Any(char.IsControl))
         {
@@ -67,7 +69,7 @@ public static partial class PostRules
 
     /// <summary>An author filter is a user id: at most as long as the column, with no control characters.</summary>
     public static bool IsValidAuthorFilter(string author)
-        => author.Length <= PostEntityConfiguration.MaxAuthorIdLength && !author.Any(char.IsControl);
+        => author.Length <= MaxAuthorIdLength && !author.Any(char.IsControl);
 
     public static string NormalizeTag(string tag) => (tag ?? "").Trim().ToLowerInvariant();
 

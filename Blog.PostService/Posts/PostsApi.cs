@@ -105,8 +105,8 @@ public static class PostsApi
         Guid id, ClaimsPrincipal user, PostsDbContext db, IAuthorDirectory authors, CancellationToken cancellationToken)
     {
         var post = await db.Posts.AsNoTracking().FirstOrDefaultAsync(candidate => candidate.Id == id, cancellationToken);
-        // A draft is reported missing to anyone but its author and admins: its existence is not theirs to know.
-        if (post is null || (post.Status == PostStatus.Draft && !user.CanManage(post)))
+        // A draft is reported missing to anyone who may not see it: its existence is not theirs to know.
+        if (post is null || !user.CanSee(post))
         {
             return NotFound(id);
         }
@@ -156,13 +156,15 @@ public static class PostsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        return await ChangeAsync(id, expectedVersion, user, db, authors, cancellationToken, post =>
+        var (post, problem) = await ChangeAsync(id, expectedVersion, user, db, cancellationToken, edited =>
         {
-            post.Title = request.Title!.Trim();
-            post.Body = request.Body!;
-            post.Tags = tags;
-            post.UpdatedAt = timeProvider.GetStoredUtcNow();
+            edited.Title = request.Title!.Trim();
+            edited.Body = request.Body!;
+            edited.Tags = tags;
+            edited.UpdatedAt = timeProvider.GetStoredUtcNow();
         });
+        return problem ?? (Results<Ok<PostResponse>, ValidationProblem, ProblemHttpResult>)TypedResults.Ok(
+            await ToResponseAsync(post, authors, cancellationToken));
     }
 
     private static async Task<Results<Ok<PostResponse>, ValidationProblem, ProblemHttpResult>> PublishAsync(
@@ -174,18 +176,20 @@ public static class PostsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["version"] = [versionError] });
         }
 
-        return await ChangeAsync(id, expectedVersion, user, db, authors, cancellationToken, post =>
+        var (post, problem) = await ChangeAsync(id, expectedVersion, user, db, cancellationToken, draft =>
         {
-            if (post.Status == PostStatus.Published)
+            if (draft.Status == PostStatus.Published)
             {
                 return;
             }
 
             var now = timeProvider.GetStoredUtcNow();
-            post.Status = PostStatus.Published;
-            post.PublishedAt = now;
-            post.UpdatedAt = now;
+            draft.Status = PostStatus.Published;
+            draft.PublishedAt = now;
+            draft.UpdatedAt = now;
         });
+        return problem ?? (Results<Ok<PostResponse>, ValidationProblem, ProblemHttpResult>)TypedResults.Ok(
+            await ToResponseAsync(post, authors, cancellationToken));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(
@@ -197,38 +201,24 @@ public static class PostsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["version"] = [versionError] });
         }
 
-        var post = await db.Posts.FirstOrDefaultAsync(candidate => candidate.Id == id, cancellationToken);
-        if (Check(post, id, expectedVersion, user) is { } problem)
-        {
-            return problem;
-        }
-
-        db.Entry(post!).Property(candidate => candidate.Version).OriginalValue = expectedVersion;
-        db.Posts.Remove(post!);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return Conflict(id);
-        }
-
-        return TypedResults.NoContent();
+        var (_, problem) = await ChangeAsync(id, expectedVersion, user, db, cancellationToken, doomed => db.Posts.Remove(doomed));
+        return problem ?? (Results<NoContent, ValidationProblem, ProblemHttpResult>)TypedResults.NoContent();
     }
 
-    /// <summary>Load, check existence, rights and version (in that order: 404, 403, 409), change, save with xmin as the guard.</summary>
-    private static async Task<Results<Ok<PostResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        Guid id, uint expectedVersion, ClaimsPrincipal user, PostsDbContext db, IAuthorDirectory authors, CancellationToken cancellationToken,
-        Action<Post> change)
+    /// <summary>
+    /// Load, check existence, rights and version (in that order: 404, 403, 409), change, save with xmin as the guard.
+    /// Either the changed post or the problem to answer.
+    /// </summary>
+    private static async Task<(Post Post, ProblemHttpResult? Problem)> ChangeAsync(
+        Guid id, uint expectedVersion, ClaimsPrincipal user, PostsDbContext db, CancellationToken cancellationToken, Action<Post> change)
     {
         var post = await db.Posts.FirstOrDefaultAsync(candidate => candidate.Id == id, cancellationToken);
         if (Check(post, id, expectedVersion, user) is { } problem)
         {
-            return problem;
+            return (post!, problem);
         }
 
-        // The version the client read is what the UPDATE's WHERE clause compares with xmin.
+        // The version the client read is what the UPDATE's (or DELETE's) WHERE clause compares with xmin.
         db.Entry(post!).Property(candidate => candidate.Version).OriginalValue = expectedVersion;
         change(post!);
         try
@@ -237,15 +227,15 @@ public static class PostsApi
         }
         catch (DbUpdateConcurrencyException)
         {
-            return Conflict(id);
+            return (post!, Conflict(id));
         }
 
-        return TypedResults.Ok(await ToResponseAsync(post!, authors, cancellationToken));
+        return (post!, null);
     }
 
     private static ProblemHttpResult? Check(Post? post, Guid id, uint expectedVersion, ClaimsPrincipal user)
     {
-        if (post is null || (post.Status == PostStatus.Draft && !user.CanManage(post)))
+        if (post is null || !user.CanSee(post))
         {
             return NotFound(id);
         }

@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -8,8 +9,9 @@ public static class DatabaseMigrationExtensions
 {
     /// <summary>
     /// Applies <typeparamref name="TContext"/>'s EF Core migrations at start-up in the background, then runs the
-    /// registered <see cref="IDatabaseSeeder{TContext}"/>s. A health check named "<c>{TContext}-migrations</c>" stays
-    /// unhealthy until both are done, so the AppHost's WaitFor holds dependents back until the schema exists.
+    /// registered <see cref="IDatabaseSeeder{TContext}"/>s. A health check named "<c>{TContext}-migrations</c>" is not
+    /// healthy until both are done, and /health answers 503 meanwhile, so the AppHost's WaitFor holds dependents back
+    /// until the schema exists.
     /// </summary>
     public static IServiceCollection AddDatabaseMigration<TContext>(this IServiceCollection services)
         where TContext : DbContext
@@ -17,7 +19,8 @@ public static class DatabaseMigrationExtensions
         services.AddSingleton<DatabaseMigrationStatus<TContext>>();
         services.AddSingleton<IDatabaseReadiness>(provider => provider.GetRequiredService<DatabaseMigrationStatus<TContext>>());
         services.AddHostedService<DatabaseMigrationService<TContext>>();
-        services.AddHealthChecks().AddCheck<DatabaseMigrationHealthCheck<TContext>>($"{typeof(TContext).Name}-migrations");
+        services.AddHealthChecks().AddCheck<DatabaseMigrationHealthCheck<TContext>>(
+            $"{typeof(TContext).Name}-migrations", tags: [HealthReportWriter.RequiredForReadinessTag]);
         return services;
     }
 
@@ -35,13 +38,19 @@ public interface IDatabaseSeeder<in TContext> where TContext : DbContext
 
 public sealed class DatabaseMigrationStatus<TContext> : IDatabaseReadiness where TContext : DbContext
 {
-    private volatile string? _lastError = "not started";
+    private volatile bool _complete;
+    private volatile string? _lastError;
 
-    public bool IsComplete => _lastError is null;
+    public bool IsComplete => _complete;
 
+    /// <summary>Why the last attempt failed; null while the first attempt runs, and once complete.</summary>
     public string? LastError => _lastError;
 
-    internal void Completed() => _lastError = null;
+    internal void Completed()
+    {
+        _lastError = null;
+        _complete = true;
+    }
 
     internal void Failed(string error) => _lastError = error;
 }
@@ -50,7 +59,12 @@ internal sealed class DatabaseMigrationHealthCheck<TContext>(DatabaseMigrationSt
     where TContext : DbContext
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        => Task.FromResult(status.IsComplete
-            ? HealthCheckResult.Healthy("migrations applied")
-            : HealthCheckResult.Unhealthy($"migrations pending: {status.LastError}"));
+        => Task.FromResult(status switch
+        {
+            { IsComplete: true } => HealthCheckResult.Healthy("migrations applied"),
+            // Starting is not an error (a Degraded check logs a warning, not an error, on every probe); /health still
+            // answers 503 through the readiness tag.
+            { LastError: null } => HealthCheckResult.Degraded("starting: migrations being applied"),
+            _ => HealthCheckResult.Unhealthy($"migrations failed, retrying: {status.LastError}"),
+        });
 }

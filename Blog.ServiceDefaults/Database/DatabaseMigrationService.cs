@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Blog.ServiceDefaults.Database;
 
 /// <summary>
-/// Migrates and seeds in the background so the service answers /health (unhealthy) meanwhile; retries with a
+/// Migrates and seeds in the background so the service answers /health (503, not ready) meanwhile; retries with a
 /// growing delay while the database is not reachable yet, since a service may start before PostgreSQL accepts.
 /// </summary>
 internal sealed partial class DatabaseMigrationService<TContext>(
@@ -54,6 +56,9 @@ internal sealed partial class DatabaseMigrationService<TContext>(
         var strategy = context.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async () =>
         {
+            // EF Core's migrator reads the history table before creating it, and logs that failed read at Error on every
+            // fresh database; creating it first keeps a clean start free of errors.
+            await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
             await context.Database.MigrateAsync(cancellationToken);
             foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder<TContext>>())
             {

@@ -11,8 +11,19 @@ namespace Blog.ServiceDefaults.Health;
 /// </summary>
 public static class HealthReportWriter
 {
+    /// <summary>
+    /// A check with this tag must be Healthy for /health to answer 200: Degraded means "not ready yet" for it, while
+    /// other checks' Degraded (e.g. the post service's view of the user service) still answers 200.
+    /// </summary>
+    public const string RequiredForReadinessTag = "required-for-readiness";
+
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
+        if (report.Entries.Values.Any(entry => entry.Status != HealthStatus.Healthy && entry.Tags.Contains(RequiredForReadinessTag)))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        }
+
         context.Response.ContentType = "application/json; charset=utf-8";
         var body = new HealthReportResponse(
             report.Status.ToString(),

@@ -20,6 +20,9 @@ public sealed class BlogAppFixture() : BlogApplication("blog-tests"), IAsyncLife
 
     public static readonly string[] ResourceNames = BlogResources.All;
 
+    /// <summary>When every instance first answered Healthy: the end of the clean start.</summary>
+    public DateTime ReadyAtUtc { get; private set; }
+
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -52,6 +55,7 @@ public sealed class BlogAppFixture() : BlogApplication("blog-tests"), IAsyncLife
         // Aspire's health of a replicated resource may already be Healthy while another replica still migrates:
         // wait until every instance answers Healthy itself.
         await this.WaitAllHealthyAsync(timeout.Token);
+        ReadyAtUtc = DateTime.UtcNow;
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Blog.Tests.Security;
 
 /// <summary>
-/// The authorization matrix (issue 7): every endpoint of both services, called by every kind of caller, answers the
+/// The authorization matrix: every endpoint of both services, called by every kind of caller, answers the
 /// status the security model gives. The table is the specification; every cell is a valid request for its endpoint
 /// (existing ids, a valid body), so its status says who may call, nothing else. All cells run, then every cell that
 /// answered otherwise is named at once. A second test keeps the table complete against both OpenAPI documents.

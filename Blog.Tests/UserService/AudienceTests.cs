@@ -7,7 +7,7 @@ using Blog.Tests.Security;
 namespace Blog.Tests.UserService;
 
 /// <summary>
-/// One token per resource (issue 7): the post service receives every person's post-service token (scope posts, audience
+/// One token per resource: the post service receives every person's post-service token (scope posts, audience
 /// post-service), so the user service's account and admin APIs must refuse it; they take tokens of audience
 /// user-service (scope account), which the post service refuses in turn. A refresh token mints either.
 /// </summary>

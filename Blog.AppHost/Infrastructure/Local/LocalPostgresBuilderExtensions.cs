@@ -17,9 +17,11 @@ public static class LocalPostgresBuilderExtensions
     /// restart began with crash recovery. Like the official image (STOPSIGNAL SIGINT), this shell turns SIGTERM into
     /// SIGINT, a fast shutdown: sessions are ended, the cluster is shut down cleanly, the process exits within a second.
     /// The shell waits again after a trapped signal (which interrupts wait) to exit with the server's own status.
+    /// PostgreSQL writes its whole log, start-up chatter included, to stderr, which the dashboard shows as errors: it
+    /// goes to stdout instead (each line still names its own level: LOG, WARNING, ERROR).
     /// </summary>
     private const string FastShutdownScript = """
-        "$@" &
+        "$@" 2>&1 &
         server=$!
         trap 'kill -INT "$server" 2>/dev/null' TERM INT
         wait "$server"; status=$?
@@ -46,7 +48,7 @@ public static class LocalPostgresBuilderExtensions
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new PostgresHealthCheck(server), HealthStatus.Unhealthy, tags: null));
+            healthCheckKey, _ => new PostgresHealthCheck(server, server), HealthStatus.Unhealthy, tags: null));
 
         return builder.AddResource(server)
             .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp")
@@ -82,7 +84,7 @@ public static class LocalPostgresBuilderExtensions
 
         var healthCheckKey = $"{name}_check";
         server.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new PostgresHealthCheck(database), HealthStatus.Unhealthy, tags: null));
+            healthCheckKey, _ => new PostgresHealthCheck(database, server.Resource), HealthStatus.Unhealthy, tags: null));
 
         // Not a process of its own: it waits until the server is ready and has created it (CreateDatabasesAsync).
         return server.ApplicationBuilder.AddResource(database)
@@ -185,10 +187,18 @@ public static class LocalPostgresBuilderExtensions
 }
 
 /// <summary>Healthy when a connection opens and answers <c>SELECT 1</c>.</summary>
-internal sealed class PostgresHealthCheck(IResourceWithConnectionString resource) : IHealthCheck
+/// <summary>The server, or one of its databases, accepts a connection and answers a query.</summary>
+internal sealed class PostgresHealthCheck(IResourceWithConnectionString resource, LocalPostgresServerResource server) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // A connection attempt while the server starts is refused with a FATAL in its log; the postmaster says when it
+        // is ready in the last line of postmaster.pid, so ask it first.
+        if (await ReadPostmasterStatusAsync(cancellationToken) is "starting")
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "PostgreSQL is starting");
+        }
+
         try
         {
             var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
@@ -201,6 +211,20 @@ internal sealed class PostgresHealthCheck(IResourceWithConnectionString resource
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
         {
             return new HealthCheckResult(context.Registration.FailureStatus, exception.Message);
+        }
+    }
+
+    /// <summary>"starting", "ready", "stopping", or null where the file cannot be read (then the connection decides).</summary>
+    private async Task<string?> ReadPostmasterStatusAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var lines = await File.ReadAllLinesAsync(Path.Combine(server.ClusterDirectory, "postmaster.pid"), cancellationToken);
+            return lines.Length >= 8 ? lines[7].Trim() : "starting";
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 }
