@@ -136,8 +136,8 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
     /// </summary>
     private static void AddPostServiceVariant(IDistributedApplicationTestingBuilder builder, string name, (string Name, string Value)[] environment)
     {
-        var postsDatabase = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "postsdb"));
-        var redis = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "redis"));
+        var postsDatabase = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == BlogResources.PostsDatabase));
+        var redis = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == BlogResources.Redis));
         var userService = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == UserService));
         var clientSecret = builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(resource => resource.Name == "post-service-client-secret"));
 

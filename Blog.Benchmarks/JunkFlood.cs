@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
+using Blog.TestKit;
 
 namespace Blog.Benchmarks;
 
@@ -39,10 +39,10 @@ public static class JunkFlood
         var floodTokens = await MintAsync(newToken, honestRequests, cancellationToken);
         var template = quietTokens[0].Split('.');
 
-        using var honest = CreateClient(HonestAddress, address);
+        using var honest = LoopbackClient.From(HonestAddress, JunkConcurrency, address);
         var (quiet, quietErrors) = await SendHonestAsync(honest, quietTokens, cancellationToken);
 
-        using var junk = CreateClient(JunkAddress, address);
+        using var junk = LoopbackClient.From(JunkAddress, JunkConcurrency, address);
         using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         long junkRequests = 0, junkRefused = 0, junkOther = 0;
         var introspectionsBefore = blog.CountIntrospections(instance);
@@ -130,23 +130,4 @@ public static class JunkFlood
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>A client whose connections leave from <paramref name="localAddress"/>: the instance tells clients apart by address.</summary>
-    private static HttpClient CreateClient(string localAddress, Uri baseAddress)
-        => new(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = JunkConcurrency,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
-                var host = context.DnsEndPoint.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(context.DnsEndPoint.Host);
-                await socket.ConnectAsync(new IPEndPoint(host, context.DnsEndPoint.Port), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        })
-        {
-            BaseAddress = baseAddress,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
 }

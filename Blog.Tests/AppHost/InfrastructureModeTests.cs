@@ -68,23 +68,23 @@ public sealed class InfrastructureModeTests
             ["--Infrastructure:Mode=containers"], timeout.Token);
         var resources = builder.Resources.ToDictionary(resource => resource.Name);
 
-        var postgres = Assert.IsType<PostgresServerResource>(resources["postgres"]);
+        var postgres = Assert.IsType<PostgresServerResource>(resources[BlogResources.Postgres]);
         Assert.True(postgres.TryGetContainerImageName(out var postgresImage));
         Assert.Contains("postgres", postgresImage, StringComparison.Ordinal);
         Assert.Contains(postgres.Annotations.OfType<ContainerMountAnnotation>(), mount => mount.Type == ContainerMountType.Volume);
 
-        var redis = Assert.IsType<RedisResource>(resources["redis"]);
+        var redis = Assert.IsType<RedisResource>(resources[BlogResources.Redis]);
         Assert.True(redis.TryGetContainerImageName(out var redisImage));
         Assert.Contains("redis", redisImage, StringComparison.Ordinal);
 
-        Assert.Same(postgres, Assert.IsType<PostgresDatabaseResource>(resources["usersdb"]).Parent);
-        Assert.Same(postgres, Assert.IsType<PostgresDatabaseResource>(resources["postsdb"]).Parent);
+        Assert.Same(postgres, Assert.IsType<PostgresDatabaseResource>(resources[BlogResources.UsersDatabase]).Parent);
+        Assert.Same(postgres, Assert.IsType<PostgresDatabaseResource>(resources[BlogResources.PostsDatabase]).Parent);
 
         // A reference to (or wait for) a database may also be recorded as one to its server: the server is optional here.
-        Assert.Equal(["redis", "usersdb"], ReferencesOf(resources["userservice"]).Except(["postgres"]));
-        Assert.Equal(["postsdb", "redis", "userservice"], ReferencesOf(resources["postservice"]).Except(["postgres"]));
-        Assert.Equal(["redis", "usersdb"], WaitsOf(resources["userservice"]).Except(["postgres"]));
-        Assert.Equal(["postsdb", "redis", "userservice"], WaitsOf(resources["postservice"]).Except(["postgres"]));
+        Assert.Equal([BlogResources.Redis, BlogResources.UsersDatabase], ReferencesOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres]));
+        Assert.Equal([BlogResources.PostsDatabase, BlogResources.Redis, BlogResources.UserService], ReferencesOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres]));
+        Assert.Equal([BlogResources.Redis, BlogResources.UsersDatabase], WaitsOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres]));
+        Assert.Equal([BlogResources.PostsDatabase, BlogResources.Redis, BlogResources.UserService], WaitsOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres]));
     }
 
     private static string[] ReferencesOf(IResource resource)

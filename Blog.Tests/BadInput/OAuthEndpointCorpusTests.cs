@@ -50,7 +50,7 @@ public sealed class OAuthEndpointCorpusTests(BlogAppFixture fixture)
     {
         _ = @case; // names the row in the test's display name
         using var timeout = new CancellationTokenSource(CaseTimeout);
-        var target = new Uri(await fixture.GetDirectAddressAsync("userservice"), endpoint);
+        var target = new Uri(await fixture.GetDirectAddressAsync(BlogResources.UserService), endpoint);
         // Its own client address: these requests count against the token endpoint's rate limit, not the other tests'.
         using var client = LoopbackClient.From("127.0.0.79");
 

@@ -20,11 +20,11 @@ public sealed class OversizedBodyTests(BlogAppFixture fixture, CorpusCallers cal
     public static TheoryData<string, string, string, string> Endpoints() => new()
     {
         // service, method, path, who calls
-        { "postservice", "POST", "/api/posts", "author" },
-        { "postservice", "PUT", "/api/posts/{post}", "author" },
-        { "userservice", "POST", "/api/account/register", "anyone" },
-        { "userservice", "POST", "/api/users/lookup", "service" },
-        { "userservice", "POST", "/connect/token", "anyone" },
+        { BlogResources.PostService, "POST", "/api/posts", "author" },
+        { BlogResources.PostService, "PUT", "/api/posts/{post}", "author" },
+        { BlogResources.UserService, "POST", "/api/account/register", "anyone" },
+        { BlogResources.UserService, "POST", "/api/users/lookup", "service" },
+        { BlogResources.UserService, "POST", "/connect/token", "anyone" },
     };
 
     [Theory]

@@ -15,11 +15,11 @@ public sealed class ServerRefusalTests(BlogAppFixture fixture)
     public static TheoryData<string, string, HttpStatusCode> Refusals() => new()
     {
         // service, path, Kestrel's status
-        { "postservice", "/api/posts/%00", HttpStatusCode.BadRequest },
-        { "userservice", "/api/admin/users/%00", HttpStatusCode.BadRequest },
-        { "userservice", "/api/users/%00/", HttpStatusCode.BadRequest },
-        { "postservice", "/api/posts/" + new string('f', 10_000), HttpStatusCode.RequestUriTooLong },
-        { "userservice", "/api/users/" + new string('f', 10_000), HttpStatusCode.RequestUriTooLong },
+        { BlogResources.PostService, "/api/posts/%00", HttpStatusCode.BadRequest },
+        { BlogResources.UserService, "/api/admin/users/%00", HttpStatusCode.BadRequest },
+        { BlogResources.UserService, "/api/users/%00/", HttpStatusCode.BadRequest },
+        { BlogResources.PostService, "/api/posts/" + new string('f', 10_000), HttpStatusCode.RequestUriTooLong },
+        { BlogResources.UserService, "/api/users/" + new string('f', 10_000), HttpStatusCode.RequestUriTooLong },
     };
 
     [Theory]

@@ -50,13 +50,13 @@ public sealed partial class OpenApiDocumentTests(BlogAppFixture fixture)
         ["GET /api/ping/me"] = ["posts"],
     };
 
-    public static TheoryData<string> Services => ["userservice", "postservice"];
+    public static TheoryData<string> Services => [BlogResources.UserService, BlogResources.PostService];
 
     [Theory]
     [MemberData(nameof(Services))]
     public async Task Every_endpoint_is_documented_with_its_security_requirement(string service)
     {
-        var expected = service == "userservice" ? UserServiceOperations : PostServiceOperations;
+        var expected = service == BlogResources.UserService ? UserServiceOperations : PostServiceOperations;
         var document = await GetDocumentAsync(service);
         var operations = Operations(document);
 
@@ -88,7 +88,7 @@ public sealed partial class OpenApiDocumentTests(BlogAppFixture fixture)
     public async Task The_post_service_document_logs_in_with_the_password_flow_at_the_user_service()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var document = await GetDocumentAsync("postservice");
+        var document = await GetDocumentAsync(BlogResources.PostService);
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("oauth2");
         Assert.Equal("oauth2", scheme.GetProperty("type").GetString());
         var password = scheme.GetProperty("flows").GetProperty("password");
@@ -111,7 +111,7 @@ public sealed partial class OpenApiDocumentTests(BlogAppFixture fixture)
         Assert.Equal(HttpStatusCode.OK, tokenResponse.StatusCode);
         var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>(timeout.Token)).GetProperty("access_token").GetString()!;
 
-        using var posts = fixture.CreateHttpClient("postservice");
+        using var posts = fixture.CreateHttpClient(BlogResources.PostService);
         using var request = IdentityClient.Authorized(HttpMethod.Get, "/api/posts/mine", token);
         using var mine = await posts.SendAsync(request, timeout.Token);
         Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
@@ -147,7 +147,7 @@ public sealed partial class OpenApiDocumentTests(BlogAppFixture fixture)
     [MemberData(nameof(Services))]
     public async Task The_request_files_call_every_operation(string service)
     {
-        var variable = service == "userservice" ? "users" : "posts";
+        var variable = service == BlogResources.UserService ? "users" : "posts";
         var requested = RequestFiles.ReadRequests()
             .Where(request => request.BaseVariable == variable)
             .Select(request => request.Key)

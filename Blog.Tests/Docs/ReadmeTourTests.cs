@@ -32,8 +32,8 @@ public sealed partial class ReadmeTourTests(BlogAppFixture fixture)
     public async Task The_readme_tour_runs_as_written()
     {
         var script = ExtractTour(RepositoryFiles.ReadAllText("README.md"));
-        using var users = fixture.CreateHttpClient("userservice");
-        using var posts = fixture.CreateHttpClient("postservice");
+        using var users = fixture.CreateHttpClient(BlogResources.UserService);
+        using var posts = fixture.CreateHttpClient(BlogResources.PostService);
 
         var (exitCode, output) = await RunBashAsync(script, new Dictionary<string, string>
         {

@@ -14,7 +14,7 @@ public static class FaultInjection
 {
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
-    private static readonly string[] ServiceNames = ["userservice", "postservice"];
+    private static readonly string[] ServiceNames = [BlogResources.UserService, BlogResources.PostService];
     private static readonly HttpClient HealthClient = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     // Instance ids and addresses do not change across stop, start and restart: looked up once per running application

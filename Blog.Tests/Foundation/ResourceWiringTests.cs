@@ -10,8 +10,8 @@ namespace Blog.Tests.Foundation;
 public sealed class ResourceWiringTests(BlogAppFixture fixture)
 {
     [Theory]
-    [InlineData("userservice", new[] { "ConnectionStrings__usersdb", "ConnectionStrings__redis" }, new[] { "ConnectionStrings__postsdb" })]
-    [InlineData("postservice", new[] { "ConnectionStrings__postsdb", "ConnectionStrings__redis", "services__userservice__http__0" }, new[] { "ConnectionStrings__usersdb" })]
+    [InlineData(BlogResources.UserService, new[] { "ConnectionStrings__usersdb", "ConnectionStrings__redis" }, new[] { "ConnectionStrings__postsdb" })]
+    [InlineData(BlogResources.PostService, new[] { "ConnectionStrings__postsdb", "ConnectionStrings__redis", "services__userservice__http__0" }, new[] { "ConnectionStrings__usersdb" })]
     public async Task Service_gets_exactly_its_own_connections(string service, string[] expected, string[] forbidden)
     {
         var environment = await fixture.GetEnvironmentAsync(service);
@@ -26,8 +26,8 @@ public sealed class ResourceWiringTests(BlogAppFixture fixture)
         var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
 
         Assert.Empty(model.Resources.OfType<ContainerResource>());
-        Assert.Contains(model.Resources, resource => resource.Name == "postgres" && resource is ExecutableResource);
-        Assert.Contains(model.Resources, resource => resource.Name == "redis" && resource is ExecutableResource);
+        Assert.Contains(model.Resources, resource => resource.Name == BlogResources.Postgres && resource is ExecutableResource);
+        Assert.Contains(model.Resources, resource => resource.Name == BlogResources.Redis && resource is ExecutableResource);
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class ResourceWiringTests(BlogAppFixture fixture)
         var clusterVersionFile = Path.Combine(fixture.DataDirectory, "postgres", "cluster", "PG_VERSION");
 
         Assert.True(File.Exists(clusterVersionFile), $"{clusterVersionFile} missing");
-        var environment = await fixture.GetEnvironmentAsync("userservice");
+        var environment = await fixture.GetEnvironmentAsync(BlogResources.UserService);
         Assert.StartsWith("Host=localhost;", environment["ConnectionStrings__usersdb"], StringComparison.Ordinal);
     }
 
@@ -45,9 +45,9 @@ public sealed class ResourceWiringTests(BlogAppFixture fixture)
     {
         // Pools that together exceed max_connections make PostgreSQL refuse ("too many clients") the last process to
         // get busy: that is how the benchmark's Redis-only instance once fell from 1,600 to 60 requests per second.
-        var instances = (await fixture.GetInstanceIdsAsync("userservice")).Count + (await fixture.GetInstanceIdsAsync("postservice")).Count;
+        var instances = (await fixture.GetInstanceIdsAsync(BlogResources.UserService)).Count + (await fixture.GetInstanceIdsAsync(BlogResources.PostService)).Count;
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        await using var connection = await fixture.OpenDatabaseAsync("postgres", timeout.Token);
+        await using var connection = await fixture.OpenDatabaseAsync(BlogResources.Postgres, timeout.Token);
         var maxConnections = await ReadSettingAsync(connection, "max_connections", timeout.Token);
         var reserved = await ReadSettingAsync(connection, "superuser_reserved_connections", timeout.Token);
         // Room left for the AppHost's health checks, a migration and a person with psql.

@@ -8,8 +8,8 @@ namespace Blog.Tests.Foundation;
 public sealed class ServiceHealthTests(BlogAppFixture fixture)
 {
     [Theory]
-    [InlineData("userservice", "UsersDbContext")]
-    [InlineData("postservice", "PostsDbContext")]
+    [InlineData(BlogResources.UserService, "UsersDbContext")]
+    [InlineData(BlogResources.PostService, "PostsDbContext")]
     public async Task Service_reports_its_database_migrations_and_redis_healthy(string service, string dbContext)
     {
         var report = await GetHealthAsync(service);
@@ -23,14 +23,14 @@ public sealed class ServiceHealthTests(BlogAppFixture fixture)
     [Fact]
     public async Task Post_service_reaches_the_user_service_by_service_discovery()
     {
-        var report = await GetHealthAsync("postservice");
+        var report = await GetHealthAsync(BlogResources.PostService);
 
-        Assert.Equal("Healthy", report.Checks["userservice"].Status);
+        Assert.Equal("Healthy", report.Checks[BlogResources.UserService].Status);
     }
 
     [Theory]
-    [InlineData("userservice")]
-    [InlineData("postservice")]
+    [InlineData(BlogResources.UserService)]
+    [InlineData(BlogResources.PostService)]
     public async Task Service_answers_alive(string service)
     {
         using var client = fixture.CreateHttpClient(service);

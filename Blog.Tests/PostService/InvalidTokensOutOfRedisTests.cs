@@ -90,6 +90,6 @@ public sealed class InvalidTokensOutOfRedisTests(BlogAppFixture fixture)
     }
 
     private async Task<string> ConnectionString()
-        => await fixture.App.GetConnectionStringAsync("redis") ?? throw new InvalidOperationException("no redis connection string");
+        => await fixture.App.GetConnectionStringAsync(BlogResources.Redis) ?? throw new InvalidOperationException("no redis connection string");
 
 }

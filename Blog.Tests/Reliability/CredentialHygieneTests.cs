@@ -23,7 +23,7 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var ct = timeout.Token;
         await using var postLogs = await ResourceLogWatcher.StartAsync(fixture, PostServiceName);
-        await using var userLogs = await ResourceLogWatcher.StartAsync(fixture, "userservice");
+        await using var userLogs = await ResourceLogWatcher.StartAsync(fixture, BlogResources.UserService);
         var replicas = await fixture.CreateReplicaClientsAsync(PostServiceName);
         var secrets = new Dictionary<string, string>();
 
@@ -69,9 +69,9 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         // The infrastructure's and the token server's own secrets must not be printed either.
         secrets["token signing key"] = await fixture.GetParameterValueAsync("token-signing-key");
         secrets["token encryption key"] = await fixture.GetParameterValueAsync("token-encryption-key");
-        var redisConnection = await fixture.App.GetConnectionStringAsync("redis", ct) ?? throw new InvalidOperationException("no redis connection string");
+        var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, ct) ?? throw new InvalidOperationException("no redis connection string");
         secrets["redis password"] = ConfigurationOptions.Parse(redisConnection).Password!;
-        secrets["postgres password"] = (string)new DbConnectionStringBuilder { ConnectionString = await fixture.App.GetConnectionStringAsync("postgres", ct) }["Password"];
+        secrets["postgres password"] = (string)new DbConnectionStringBuilder { ConnectionString = await fixture.App.GetConnectionStringAsync(BlogResources.Postgres, ct) }["Password"];
 
         // Last, a revocation both services log: once its lines are in, everything the scenario logged before is too.
         await _identity.RevokeAsync(afterChange.AccessToken, ct);

@@ -26,13 +26,13 @@ public sealed class PostgresRestartTests(BlogAppFixture fixture, ITestOutputHelp
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var ct = timeout.Token;
         var (replicas, token) = await WarmAuthorAsync(ct);
-        await using var postgresLogs = await ResourceLogWatcher.StartAsync(fixture, "postgres");
+        await using var postgresLogs = await ResourceLogWatcher.StartAsync(fixture, BlogResources.Postgres);
         var writes = new WriteStream(replicas, token, "restart");
         await using var stream = writes.Start();
         await stream.WaitForAsync(outcomes => outcomes.Count(outcome => outcome.Status == 201) >= 4, "writes acknowledged before the restart", BlogAppFixture.DefaultTimeout);
 
         var restartStarted = stream.Now;
-        await fixture.RestartAsync("postgres");
+        await fixture.RestartAsync(BlogResources.Postgres);
 
         var restarted = stream.Now;
         // Both replicas acknowledge writes again, without anyone restarting them.
@@ -71,7 +71,7 @@ public sealed class PostgresRestartTests(BlogAppFixture fixture, ITestOutputHelp
         TokenResponse grantDuringOutage;
         try
         {
-            postgres = await fixture.StopAsync("postgres");
+            postgres = await fixture.StopAsync(BlogResources.Postgres);
             stopped = stream.Now;
             // The user service too: a token request needs the users database.
             var grant = Task.Run(async () =>
@@ -89,7 +89,7 @@ public sealed class PostgresRestartTests(BlogAppFixture fixture, ITestOutputHelp
         {
             if (postgres is not null)
             {
-                await fixture.RestoreAsync(postgres, "postgres");
+                await fixture.RestoreAsync(postgres, BlogResources.Postgres);
             }
         }
 

@@ -43,7 +43,7 @@ public sealed class RedisOutageTests(BlogAppFixture fixture, ITestOutputHelper o
         TimeSpan stopped;
         try
         {
-            redis = await fixture.StopAsync("redis");
+            redis = await fixture.StopAsync(BlogResources.Redis);
             stopped = stream.Now;
             // Without Redis the tokens are introspected again: the shared level is gone, and the in-process level is
             // suspended, since revocation events could be missed meanwhile.
@@ -57,7 +57,7 @@ public sealed class RedisOutageTests(BlogAppFixture fixture, ITestOutputHelper o
             if (redis is not null)
             {
                 // Waits until every instance's own /health says Healthy, its Redis check included: each has reconnected.
-                await fixture.RestoreAsync(redis, "redis");
+                await fixture.RestoreAsync(redis, BlogResources.Redis);
             }
         }
 

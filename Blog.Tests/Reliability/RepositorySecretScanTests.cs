@@ -35,8 +35,8 @@ public sealed class RepositorySecretScanTests(BlogAppFixture fixture)
             secrets[name] = await fixture.GetParameterValueAsync(name);
         }
 
-        secrets["redis password"] = StackExchange.Redis.ConfigurationOptions.Parse(await fixture.App.GetConnectionStringAsync("redis") ?? "").Password!;
-        secrets["postgres password"] = (string)new System.Data.Common.DbConnectionStringBuilder { ConnectionString = await fixture.App.GetConnectionStringAsync("postgres") }["Password"];
+        secrets["redis password"] = StackExchange.Redis.ConfigurationOptions.Parse(await fixture.App.GetConnectionStringAsync(BlogResources.Redis) ?? "").Password!;
+        secrets["postgres password"] = (string)new System.Data.Common.DbConnectionStringBuilder { ConnectionString = await fixture.App.GetConnectionStringAsync(BlogResources.Postgres) }["Password"];
 
         var findings = TrackedTextFiles()
             .SelectMany(file => secrets.Where(secret => file.Text.Contains(secret.Value, StringComparison.Ordinal)).Select(secret => $"{file.Path}: the {secret.Key}"))

@@ -22,7 +22,7 @@ public sealed class SharedRateLimiterTests(BlogAppFixture fixture)
     public async Task Two_replicas_share_one_count_in_redis()
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.GetConnectionStringAsync("redis", timeout.Token) ?? "");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.GetConnectionStringAsync(BlogResources.Redis, timeout.Token) ?? "");
         var first = new SharedRateLimiter(redis, TimeProvider.System, NullLogger<SharedRateLimiter>.Instance);
         var second = new SharedRateLimiter(redis, TimeProvider.System, NullLogger<SharedRateLimiter>.Instance);
         var key = $"test:{Guid.NewGuid():N}";

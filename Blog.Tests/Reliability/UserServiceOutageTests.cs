@@ -34,7 +34,7 @@ public sealed class UserServiceOutageTests(BlogAppFixture fixture)
         Answer accepted;
         try
         {
-            userService = await fixture.StopAsync("userservice");
+            userService = await fixture.StopAsync(BlogResources.UserService);
             foreach (var replica in replicas)
             {
                 Assert.Equal(HttpStatusCode.OK, (await SendAsync(replica, HttpMethod.Get, "/api/posts/mine", cached)).Status);
@@ -59,7 +59,7 @@ public sealed class UserServiceOutageTests(BlogAppFixture fixture)
         {
             if (userService is not null)
             {
-                await fixture.RestoreAsync(userService, "userservice");
+                await fixture.RestoreAsync(userService, BlogResources.UserService);
             }
         }
 
@@ -83,7 +83,7 @@ public sealed class UserServiceOutageTests(BlogAppFixture fixture)
         var token = await _identity.GetAccessTokenAsync(user, timeout.Token);
 
         // Returns once the new process itself answers /health: the last snapshot before the restart said Healthy too.
-        await fixture.RestartAsync("userservice");
+        await fixture.RestartAsync(BlogResources.UserService);
 
         var introspected = await _identity.IntrospectAsync(token, timeout.Token);
         Assert.True(introspected.GetProperty("active").GetBoolean());

@@ -28,7 +28,7 @@ public sealed class MissedRevocationTests(BlogAppFixture fixture) : IAsyncLifeti
 
     public async Task InitializeAsync()
     {
-        var connectionString = await fixture.App.GetConnectionStringAsync("redis") ?? throw new InvalidOperationException("no redis connection string");
+        var connectionString = await fixture.App.GetConnectionStringAsync(BlogResources.Redis) ?? throw new InvalidOperationException("no redis connection string");
         _redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
         _parts = new TokenCacheUnderTest(
             _redis, TokenCacheUnderTest.Settings(cacheKeyPrefix: _prefix), _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());

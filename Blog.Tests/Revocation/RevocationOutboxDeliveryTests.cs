@@ -26,9 +26,9 @@ public sealed class RevocationOutboxDeliveryTests(BlogAppFixture fixture)
     public async Task Racing_instances_publish_each_outbox_row_exactly_once()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var redisConnection = await fixture.App.GetConnectionStringAsync("redis", timeout.Token) ?? throw new InvalidOperationException("no redis connection string");
+        var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, timeout.Token) ?? throw new InvalidOperationException("no redis connection string");
         // Unpooled, as the fixture's own connections (PostgreSQL restarts in other tests end pooled connections).
-        var usersDb = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("usersdb", timeout.Token)) { Pooling = false }.ConnectionString;
+        var usersDb = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token)) { Pooling = false }.ConnectionString;
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
 
         var hashes = Enumerable.Range(0, Rows).Select(_ => TokenHash.Compute($"outbox-race-{Guid.NewGuid():N}").Hex).ToHashSet(StringComparer.Ordinal);
@@ -84,7 +84,7 @@ public sealed class RevocationOutboxDeliveryTests(BlogAppFixture fixture)
 
     private async Task InsertAsync(IEnumerable<string> hashes, CancellationToken cancellationToken)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         var revokedAt = DateTimeOffset.UtcNow;
         await using var batch = new NpgsqlBatch(database);
         foreach (var hash in hashes)
@@ -105,7 +105,7 @@ public sealed class RevocationOutboxDeliveryTests(BlogAppFixture fixture)
 
     private async Task<long> CountAsync(IEnumerable<string> hashes, CancellationToken cancellationToken)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         await using var command = new NpgsqlCommand("""SELECT count(*) FROM "RevocationOutbox" WHERE "MarkerKey" = ANY(@keys)""", database);
         command.Parameters.AddWithValue("keys", hashes.Select(RevocationContract.RevokedTokenKey).ToArray());
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;

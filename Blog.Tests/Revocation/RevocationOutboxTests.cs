@@ -89,7 +89,7 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
         // What a user service that stopped between its database write and its publication leaves behind (the token
         // itself stays valid in the database here: only the delivered event can make the replicas refuse it).
         var revokedAt = DateTimeOffset.UtcNow;
-        await using (var database = await fixture.OpenDatabaseAsync("usersdb", timeout.Token))
+        await using (var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, timeout.Token))
         await using (var insert = new NpgsqlCommand(
             """
             INSERT INTO "RevocationOutbox" ("MarkerKey", "Event", "RevokedAt", "Attempts", "NextAttemptAt")
@@ -121,7 +121,7 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
 
     private async Task<ConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken)
     {
-        var connectionString = await fixture.App.GetConnectionStringAsync("redis", cancellationToken) ?? throw new InvalidOperationException("no redis connection string");
+        var connectionString = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, cancellationToken) ?? throw new InvalidOperationException("no redis connection string");
         var options = ConfigurationOptions.Parse(connectionString);
         options.AllowAdmin = true;
         return await ConnectionMultiplexer.ConnectAsync(options);
@@ -136,7 +136,7 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
 
     private async Task<long> CountOutboxRowsAsync(string markerKey, CancellationToken cancellationToken)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         await using var command = new NpgsqlCommand("""SELECT count(*) FROM "RevocationOutbox" WHERE "MarkerKey" = @key""", database);
         command.Parameters.AddWithValue("key", markerKey);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
@@ -144,7 +144,7 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
 
     private async Task<long> CountOutboxRowsHoldingAsync(string text, CancellationToken cancellationToken)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         await using var command = new NpgsqlCommand(
             """SELECT count(*) FROM "RevocationOutbox" WHERE strpos("MarkerKey", @text) > 0 OR strpos("Event", @text) > 0""", database);
         command.Parameters.AddWithValue("text", text);

@@ -68,7 +68,7 @@ public sealed class RevocationTests(BlogAppFixture fixture)
 
         // The test holds the token's row: the revocation endpoint can read it, but not mark it revoked, until the
         // transaction ends. The caches must hear of the revocation before that write, not after it.
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", timeout.Token);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, timeout.Token);
         await using var hold = await database.BeginTransactionAsync(timeout.Token);
         Assert.Equal("valid", await ReadTokenStatusAsync(database, tokenId, timeout.Token, forUpdate: true));
 
@@ -172,9 +172,9 @@ public sealed class RevocationTests(BlogAppFixture fixture)
         var replicas = await fixture.CreateReplicaClientsAsync(PostServiceTestContext.PostServiceName);
         var (_, token) = await PostServiceTestContext.NewAuthorAsync(_identity, timeout.Token);
         await WarmAsync(replicas, [token], timeout.Token);
-        var redis = Assert.Single(await fixture.GetInstanceIdsAsync("redis"));
+        var redis = Assert.Single(await fixture.GetInstanceIdsAsync(BlogResources.Redis));
 
-        await fixture.ExecuteCommandAsync(redis, "redis", KnownResourceCommands.StopCommand, TimeSpan.FromMinutes(1));
+        await fixture.ExecuteCommandAsync(redis, BlogResources.Redis, KnownResourceCommands.StopCommand, TimeSpan.FromMinutes(1));
         try
         {
             // Revoked while Redis is down: the event cannot be published, nobody hears it.
@@ -182,7 +182,7 @@ public sealed class RevocationTests(BlogAppFixture fixture)
         }
         finally
         {
-            await fixture.ExecuteCommandAsync(redis, "redis", KnownResourceCommands.StartCommand, TimeSpan.FromMinutes(1));
+            await fixture.ExecuteCommandAsync(redis, BlogResources.Redis, KnownResourceCommands.StartCommand, TimeSpan.FromMinutes(1));
         }
 
         foreach (var replica in replicas)

@@ -19,7 +19,7 @@ namespace Blog.Tests.Security;
 [Collection(BlogAppCollection.Name)]
 public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutputHelper output)
 {
-    private const string Users = "userservice";
+    private const string Users = BlogResources.UserService;
     private const string Posts = PostServiceTestContext.PostServiceName;
 
     // Columns (failures name them as the Caller enum does); every token is a real one from the user service. People

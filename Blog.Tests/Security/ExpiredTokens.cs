@@ -46,7 +46,7 @@ public static class ExpiredTokens
     private static async Task MoveRecordDatesAsync(BlogAppFixture fixture, string accessToken, DateTimeOffset issuedAt, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         var tokenId = (await ReadPayloadAsync(fixture, accessToken)).GetProperty("oi_tkn_id").GetString();
-        await using var connection = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var connection = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         await using var command = new NpgsqlCommand(
             """UPDATE "OpenIddictTokens" SET "CreationDate" = @issuedAt, "ExpirationDate" = @expires WHERE "Id" = @id""", connection);
         command.Parameters.AddWithValue("issuedAt", issuedAt.UtcDateTime);

@@ -21,7 +21,7 @@ public sealed class ResponseHygieneTests(BlogAppFixture fixture)
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
         var ct = timeout.Token;
-        using var users = fixture.CreateHttpClient("userservice");
+        using var users = fixture.CreateHttpClient(BlogResources.UserService);
         using var posts = fixture.CreateHttpClient(PostServiceName);
 
         var answers = new List<(string What, HttpResponseMessage Response)>
@@ -82,7 +82,7 @@ public sealed class ResponseHygieneTests(BlogAppFixture fixture)
     }
 
     [Theory]
-    [InlineData("userservice")]
+    [InlineData(BlogResources.UserService)]
     [InlineData(PostServiceName)]
     public async Task The_health_report_gives_every_check_s_status_and_no_detail(string service)
     {
@@ -103,11 +103,11 @@ public sealed class ResponseHygieneTests(BlogAppFixture fixture)
 
     /// <summary>The binding failures whose framework messages name the parameter's type or the request record.</summary>
     [Theory]
-    [InlineData("userservice", "POST", "/api/account/register", """{"userName":42}""")]
-    [InlineData("userservice", "POST", "/api/account/register", """{"roles":["admin"]}""")]
-    [InlineData("userservice", "POST", "/api/account/register", """{"userName":"a","userName":"b"}""")]
-    [InlineData("userservice", "POST", "/api/account/register", """["not an object"]""")]
-    [InlineData("userservice", "POST", "/api/account/register", "")]
+    [InlineData(BlogResources.UserService, "POST", "/api/account/register", """{"userName":42}""")]
+    [InlineData(BlogResources.UserService, "POST", "/api/account/register", """{"roles":["admin"]}""")]
+    [InlineData(BlogResources.UserService, "POST", "/api/account/register", """{"userName":"a","userName":"b"}""")]
+    [InlineData(BlogResources.UserService, "POST", "/api/account/register", """["not an object"]""")]
+    [InlineData(BlogResources.UserService, "POST", "/api/account/register", "")]
     [InlineData(PostServiceName, "GET", "/api/posts?page=abc", null)]
     [InlineData(PostServiceName, "GET", "/api/posts?pageSize=99999999999", null)]
     public async Task A_problem_never_names_a_dotnet_type(string service, string method, string path, string? json)

@@ -51,7 +51,7 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
     public async Task Token_endpoint_is_rate_limited_per_client_address()
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        var target = new Uri(await fixture.GetDirectAddressAsync("userservice"), "/connect/token");
+        var target = new Uri(await fixture.GetDirectAddressAsync(BlogResources.UserService), "/connect/token");
         // Loopback is a whole /8 on Linux: a client of its own address, so the other tests (127.0.0.1) are not limited.
         using var flooder = LoopbackClient.From("127.0.0.77");
         using var bystander = LoopbackClient.From("127.0.0.78");
@@ -82,7 +82,7 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
     public async Task A_trusted_proxys_forwarded_address_partitions_the_token_endpoint_limit()
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        var target = new Uri(await fixture.GetDirectAddressAsync("userservice"), "/connect/token");
+        var target = new Uri(await fixture.GetDirectAddressAsync(BlogResources.UserService), "/connect/token");
         using var proxy = LoopbackClient.From(BlogAppFixture.TrustedProxyAddress);
 
         var limited = await FloodUntilLimitedAsync(proxy, target, "203.0.113.10", JunkTokenRequest, timeout.Token);
@@ -96,7 +96,7 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
     public async Task A_forwarded_header_from_an_untrusted_sender_is_ignored()
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        var target = new Uri(await fixture.GetDirectAddressAsync("userservice"), "/connect/token");
+        var target = new Uri(await fixture.GetDirectAddressAsync(BlogResources.UserService), "/connect/token");
         using var sender = LoopbackClient.From("127.0.0.67");
 
         var limited = await FloodUntilLimitedAsync(sender, target, "203.0.113.20", JunkTokenRequest, timeout.Token);
@@ -111,7 +111,7 @@ public sealed class AccountAbuseTests(BlogAppFixture fixture)
     public async Task Registration_is_rate_limited_per_client_address()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var target = new Uri(await fixture.GetDirectAddressAsync("userservice"), "/api/account/register");
+        var target = new Uri(await fixture.GetDirectAddressAsync(BlogResources.UserService), "/api/account/register");
         using var proxy = LoopbackClient.From(BlogAppFixture.TrustedProxyAddress);
         // Invalid registrations (400) cost nothing but count all the same: the limit is on requests.
         static HttpContent Invalid() => JsonContent.Create(new { userName = "", email = "", password = "" });

@@ -91,7 +91,7 @@ public sealed class AdminBootstrapTests(BlogAppFixture fixture)
                 impostorId = (await registered.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString();
             }
 
-            await fixture.RestartAsync("userservice");
+            await fixture.RestartAsync(BlogResources.UserService);
 
             var impostorToken = await _identity.GetAccountTokenAsync(impostor, ct);
             Assert.Equal(["author"], (await GetMeAsync(impostorToken, ct)).GetProperty("roles").EnumerateArray().Select(role => role.GetString()));
@@ -110,14 +110,14 @@ public sealed class AdminBootstrapTests(BlogAppFixture fixture)
     {
         using var timeout = new CancellationTokenSource(RestartTimeout);
         var ct = timeout.Token;
-        var direct = new Uri(await fixture.GetDirectAddressAsync("userservice"), "/api/account/register");
-        var instance = await fixture.GetSingleInstanceIdAsync("userservice");
+        var direct = new Uri(await fixture.GetDirectAddressAsync(BlogResources.UserService), "/api/account/register");
+        var instance = await fixture.GetSingleInstanceIdAsync(BlogResources.UserService);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var userName = IdentityClient.NewUserName();
         var body = new { userName, displayName = "Early bird", email = $"{userName}@example.test", password = IdentityClient.NewPassword() };
 
         // The seeder reads the roles first: holding the roles table keeps it from finishing after the restart.
-        var database = await fixture.OpenDatabaseAsync("usersdb", ct);
+        var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, ct);
         var transaction = await database.BeginTransactionAsync(ct);
         try
         {
@@ -186,7 +186,7 @@ public sealed class AdminBootstrapTests(BlogAppFixture fixture)
     /// <summary>Every administrator and all of its roles, read from the database (the admin list is paged).</summary>
     private async Task<Dictionary<string, string[]>> AdministratorsAsync(CancellationToken cancellationToken)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         await using var command = new NpgsqlCommand("""
             SELECT ur."UserId", array_agg(r."Name" ORDER BY r."Name")
             FROM "AspNetUserRoles" ur JOIN "AspNetRoles" r ON r."Id" = ur."RoleId"
@@ -209,7 +209,7 @@ public sealed class AdminBootstrapTests(BlogAppFixture fixture)
     /// </summary>
     private async Task RestoreAdministratorsAsync(Dictionary<string, string[]> administrators, CancellationToken cancellationToken)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         foreach (var (id, roles) in administrators)
         {
             await using var command = new NpgsqlCommand("""
@@ -226,7 +226,7 @@ public sealed class AdminBootstrapTests(BlogAppFixture fixture)
     /// <summary>The seeded administrator back under its name, password, email and roles (with a new id).</summary>
     private async Task RestoreSeededAdministratorAsync(TestUser seeded, JsonElement account, string? impostorId, CancellationToken cancellationToken)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         await using (var exists = new NpgsqlCommand("""SELECT "Id" FROM "AspNetUsers" WHERE "NormalizedUserName" = upper(@name)""", database))
         {
             exists.Parameters.AddWithValue("name", seeded.UserName);

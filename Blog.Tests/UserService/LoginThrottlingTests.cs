@@ -159,7 +159,7 @@ public sealed class LoginThrottlingTests(BlogAppFixture fixture, ITestOutputHelp
     private async Task<HttpClient> DirectClientAsync(string localAddress)
     {
         var client = LoopbackClient.From(localAddress);
-        client.BaseAddress = await fixture.GetDirectAddressAsync("userservice");
+        client.BaseAddress = await fixture.GetDirectAddressAsync(BlogResources.UserService);
         return client;
     }
 

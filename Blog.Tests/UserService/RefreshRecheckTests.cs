@@ -54,7 +54,7 @@ public sealed class RefreshRecheckTests(BlogAppFixture fixture)
 
     private async Task ExecuteAsync(string sql, string userId, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        await using var database = await fixture.OpenDatabaseAsync("usersdb", cancellationToken);
+        await using var database = await fixture.OpenDatabaseAsync(BlogResources.UsersDatabase, cancellationToken);
         await using var command = new NpgsqlCommand(sql, database);
         command.Parameters.AddWithValue("id", userId);
         foreach (var (name, value) in parameters)

@@ -13,7 +13,7 @@ public sealed class DatabaseConnectionDefaultsTests
 
         Assert.Equal(DatabaseResilienceExtensions.ConnectTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), parts["Timeout"]);
         Assert.Equal(DatabaseResilienceExtensions.MaxPoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture), parts["Maximum Pool Size"]);
-        Assert.Equal("postsdb", parts["Database"]);
+        Assert.Equal(BlogResources.PostsDatabase, parts["Database"]);
     }
 
     [Theory]

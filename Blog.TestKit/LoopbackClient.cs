@@ -1,17 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Blog.Tests.Fixtures;
+namespace Blog.TestKit;
 
 /// <summary>
 /// HTTP clients that connect from a chosen loopback address. Loopback is a whole /8 on Linux: a test that floods an
-/// endpoint limited per client address uses its own address, so the other tests (127.0.0.1) are not limited.
+/// endpoint limited per client address uses its own address, so the other tests (127.0.0.1) are not limited; the
+/// benchmark's junk flood plays distinct clients the same way.
 /// </summary>
 public static class LoopbackClient
 {
-    public static HttpClient From(string localAddress)
+    /// <param name="localAddress">The loopback address the connections leave from (127.x.y.z).</param>
+    /// <param name="maxConnections">At most this many connections to one server (the default: no bound).</param>
+    public static HttpClient From(string localAddress, int maxConnections = int.MaxValue, Uri? baseAddress = null)
         => new(new SocketsHttpHandler
         {
+            MaxConnectionsPerServer = maxConnections,
             ConnectCallback = async (context, cancellationToken) =>
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -22,6 +26,7 @@ public static class LoopbackClient
             },
         })
         {
-            Timeout = BlogAppFixture.DefaultTimeout,
+            BaseAddress = baseAddress,
+            Timeout = BlogApplication.DefaultTimeout,
         };
 }
