@@ -11,6 +11,12 @@ public sealed class IntrospectionTelemetry
     public const string MeterName = "Blog.PostService.TokenValidation";
     public const string ActivitySourceName = "Blog.PostService.TokenValidation";
 
+    /// <summary>The instruments' names, as the dashboard, the tests and the benchmark read them.</summary>
+    public const string HitsMetric = "blog.token_cache.hits";
+    public const string MissesMetric = "blog.token_cache.misses";
+    public const string FallbacksMetric = "blog.token_cache.fallbacks";
+    public const string CoalescedMetric = "blog.token_cache.coalesced";
+
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
     private readonly Counter<long> _hits;
@@ -22,10 +28,10 @@ public sealed class IntrospectionTelemetry
     public IntrospectionTelemetry(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _hits = meter.CreateCounter<long>("blog.token_cache.hits", "{lookup}", "Introspection results served from a cache level (memory, redis, negative).");
-        _misses = meter.CreateCounter<long>("blog.token_cache.misses", "{lookup}", "Tokens found in no cache level.");
-        _fallbacks = meter.CreateCounter<long>("blog.token_cache.fallbacks", "{lookup}", "Redis calls skipped or failed; validation fell back to introspection.");
-        _coalesced = meter.CreateCounter<long>("blog.token_cache.coalesced", "{request}", "Requests that shared another request's in-flight validation.");
+        _hits = meter.CreateCounter<long>(HitsMetric, "{lookup}", "Introspection results served from a cache level (memory, redis, negative).");
+        _misses = meter.CreateCounter<long>(MissesMetric, "{lookup}", "Tokens found in no cache level.");
+        _fallbacks = meter.CreateCounter<long>(FallbacksMetric, "{lookup}", "Redis calls skipped or failed; validation fell back to introspection.");
+        _coalesced = meter.CreateCounter<long>(CoalescedMetric, "{request}", "Requests that shared another request's in-flight validation.");
         _introspectionDuration = meter.CreateHistogram<double>("blog.introspection.duration", "s", "Introspection calls to the user service, retries included.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
 using Blog.Tests.Fixtures;
 using StackExchange.Redis;
@@ -14,7 +15,7 @@ namespace Blog.Tests.PostService;
 [Collection(BlogAppCollection.Name)]
 public sealed class InvalidTokensOutOfRedisTests(BlogAppFixture fixture)
 {
-    private const string EntryPrefix = "blog:postservice:introspection:";
+    private static readonly string EntryPrefix = new TokenValidationOptions().CacheKeyPrefix;
     private readonly IdentityClient _identity = new(fixture);
 
     [Fact]

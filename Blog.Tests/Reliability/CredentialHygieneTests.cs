@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Net;
 using System.Text;
+using Blog.PostService.Authentication;
+using Blog.ServiceDefaults.Revocation;
 using Blog.Tests.Fixtures;
 using Blog.Tests.PostService;
 using StackExchange.Redis;
@@ -85,8 +87,8 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         var redis = await RedisContents.ReadAllAsync(redisConnection);
         var redisKeys = redis.Select(entry => entry.Key).ToList();
         // The scan is not vacuous: introspection results and revocation markers are there to look into.
-        Assert.Contains(redisKeys, key => key.StartsWith("blog:postservice:introspection:", StringComparison.Ordinal));
-        Assert.Contains(redisKeys, key => key.StartsWith("blog:revoked:", StringComparison.Ordinal));
+        Assert.Contains(redisKeys, key => key.StartsWith(new TokenValidationOptions().CacheKeyPrefix, StringComparison.Ordinal));
+        Assert.Contains(redisKeys, key => key.StartsWith(RevocationContract.RevokedTokenKey(""), StringComparison.Ordinal));
         leaks.AddRange(FindIn("Redis key", redisKeys.Select(Encoding.UTF8.GetBytes), secrets));
         leaks.AddRange(FindIn("Redis value", redis.SelectMany(entry => entry.Values), secrets));
 

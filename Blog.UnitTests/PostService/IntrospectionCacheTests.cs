@@ -33,8 +33,8 @@ public sealed class IntrospectionCacheTests : IDisposable
 
         Assert.Null(entry);
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(1), "a Redis outage must not slow requests down");
-        Assert.Equal(1, _recorder.Sum("blog.token_cache.fallbacks"));
-        Assert.Equal(1, _recorder.Sum("blog.token_cache.misses"));
+        Assert.Equal(1, _recorder.Sum(IntrospectionTelemetry.FallbacksMetric));
+        Assert.Equal(1, _recorder.Sum(IntrospectionTelemetry.MissesMetric));
     }
 
     [Fact]
@@ -47,8 +47,8 @@ public sealed class IntrospectionCacheTests : IDisposable
 
         Assert.True(_cache.TryGetLocal(hash, out var found));
         Assert.Same(entry, found);
-        Assert.Equal(1, _recorder.Sum("blog.token_cache.hits", "level", "memory"));
-        Assert.True(_recorder.Sum("blog.token_cache.fallbacks") >= 1);
+        Assert.Equal(1, _recorder.Sum(IntrospectionTelemetry.HitsMetric, "level", "memory"));
+        Assert.True(_recorder.Sum(IntrospectionTelemetry.FallbacksMetric) >= 1);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class IntrospectionCacheTests : IDisposable
 
         Assert.True(_cache.IsKnownInvalid(hash));
         Assert.False(_cache.TryGetLocal(hash, out _));
-        Assert.Equal(1, _recorder.Sum("blog.token_cache.hits", "level", "negative"));
+        Assert.Equal(1, _recorder.Sum(IntrospectionTelemetry.HitsMetric, "level", "negative"));
     }
 
     [Fact]

@@ -19,9 +19,9 @@ public sealed class TokenHashTests
     {
         const string token = "eyJhbGciOiJSUzI1NiJ9.secret-payload.signature";
 
-        var key = TokenHash.Compute(token).ToCacheKey("blog:postservice:introspection:");
+        var key = TokenHash.Compute(token).ToCacheKey(new TokenValidationOptions().CacheKeyPrefix);
 
-        Assert.StartsWith("blog:postservice:introspection:", key);
+        Assert.StartsWith(new TokenValidationOptions().CacheKeyPrefix, key);
         Assert.Matches("^blog:postservice:introspection:[0-9a-f]{64}$", key);
         Assert.DoesNotContain("secret-payload", key);
         Assert.DoesNotContain(token, TokenHash.Compute(token).ToString());
