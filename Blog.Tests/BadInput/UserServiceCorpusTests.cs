@@ -209,7 +209,7 @@ public sealed class UserServiceCorpusTests(BlogAppFixture fixture, CorpusCallers
         { "101 ids", $$"""{"ids":[{{string.Join(',', Enumerable.Range(0, 101).Select(i => $"\"{i}\""))}}]}""", "ids" },
         { "an unknown field", """{"ids":[],"all":true}""", "all" },
         { "invalid UTF-8", """{"ids":["<0xFE>"]}""", "ids" },
-        // No user id holds NUL, but PostgreSQL cannot even compare a text with one: refused as unstorable, not looked up.
+        // No user id holds NUL, and PostgreSQL cannot even compare a text with one: refused before any lookup.
         { "an id holding NUL", """{"ids":["\u0000"]}""", "NUL" },
     };
 

@@ -43,6 +43,15 @@ public static class UserDirectoryApi
             });
         }
 
+        // PostgreSQL cannot compare a text holding NUL: refused here, before a query that would fail (and log an error).
+        if (request.Ids.Any(id => id is null || id.Contains('\0')))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["ids"] = ["An id is a string that holds no NUL character (U+0000)."],
+            });
+        }
+
         var ids = request.Ids.Distinct(StringComparer.Ordinal).ToList();
         var profiles = await users.Users
             .Where(user => ids.Contains(user.Id))
