@@ -12,6 +12,12 @@ namespace Blog.Tests.Foundation;
 [Collection(BlogAppCollection.Name)]
 public sealed partial class CleanStartLogTests(BlogAppFixture fixture)
 {
+    /// <summary>
+    /// PostgreSQL's answer to a connection attempt in its first instants (the probe avoids it by reading postmaster.pid,
+    /// but a start under heavy load can still race it): a state, not a fault, and on stdout, so no red in the dashboard.
+    /// </summary>
+    private const string StartingUp = "FATAL:  the database system is starting up";
+
     [Fact]
     public async Task A_clean_start_logs_no_error()
     {
@@ -28,7 +34,7 @@ public sealed partial class CleanStartLogTests(BlogAppFixture fixture)
                     continue;
                 }
 
-                if (line.IsErrorMessage || ErrorLevel().IsMatch(content))
+                if ((line.IsErrorMessage || ErrorLevel().IsMatch(content)) && !content.Contains(StartingUp, StringComparison.Ordinal))
                 {
                     errors.Add($"{instanceId}: {content}");
                 }
