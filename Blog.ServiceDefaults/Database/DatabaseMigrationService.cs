@@ -21,6 +21,9 @@ internal sealed partial class DatabaseMigrationService<TContext>(
     private static readonly ActivitySource ActivitySource = new("Blog.Migrations");
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>The advisory lock key migrations hold (per database, so one constant serves every service).</summary>
+    private const long MigrationLockKey = 0x426C_6F67_4D69_67; // "BlogMig"
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(200);
@@ -56,13 +59,33 @@ internal sealed partial class DatabaseMigrationService<TContext>(
         var strategy = context.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async () =>
         {
-            // EF Core's migrator reads the history table before creating it, and logs that failed read at Error on every
-            // fresh database; creating it first keeps a clean start free of errors.
-            await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
-            await context.Database.MigrateAsync(cancellationToken);
-            foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder<TContext>>())
+            // Replicas of one service start together: they migrate and seed one at a time (a session lock on this
+            // connection), so the second finds everything applied instead of racing the first.
+            await context.Database.OpenConnectionAsync(cancellationToken);
+            try
             {
-                await seeder.SeedAsync(context, cancellationToken);
+                await context.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+                // EF Core's migrator reads the history table before creating it, and logs that failed read at Error on
+                // every fresh database; creating it first keeps a clean start free of errors.
+                await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+                await context.Database.MigrateAsync(cancellationToken);
+                foreach (var seeder in scope.ServiceProvider.GetServices<IDatabaseSeeder<TContext>>())
+                {
+                    await seeder.SeedAsync(context, cancellationToken);
+                }
+            }
+            finally
+            {
+                // Unlocked explicitly: a pooled connection's session outlives Close. (A broken connection's session is
+                // gone, and its lock with it.)
+                try
+                {
+                    await context.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                }
+                finally
+                {
+                    await context.Database.CloseConnectionAsync();
+                }
             }
         });
     }

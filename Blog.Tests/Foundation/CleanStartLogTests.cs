@@ -25,8 +25,10 @@ public sealed partial class CleanStartLogTests(BlogAppFixture fixture)
         var errors = new List<string>();
         foreach (var instanceId in (await fixture.GetInstanceSnapshotsAsync(null)).Keys)
         {
-            foreach (var line in await ReadBacklogAsync(logs, instanceId))
+            var lines = await ReadBacklogAsync(logs, instanceId);
+            for (var index = 0; index < lines.Count; index++)
             {
+                var line = lines[index];
                 var content = AnsiEscape().Replace(line.Content, "");
                 // Lines logged after the start (by other tests' faults) are not the start's.
                 if (TimestampOf(content) is { } at && at > fixture.ReadyAtUtc)
@@ -36,7 +38,9 @@ public sealed partial class CleanStartLogTests(BlogAppFixture fixture)
 
                 if ((line.IsErrorMessage || ErrorLevel().IsMatch(content)) && !content.Contains(StartingUp, StringComparison.Ordinal))
                 {
-                    errors.Add($"{instanceId}: {content}");
+                    // The console logger writes the message on the line after the level and category.
+                    var message = index + 1 < lines.Count ? AnsiEscape().Replace(lines[index + 1].Content, "") : "";
+                    errors.Add($"{instanceId}: {content} / {message}");
                 }
             }
         }
