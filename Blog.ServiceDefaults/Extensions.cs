@@ -4,6 +4,7 @@ using Blog.ServiceDefaults.Http;
 using Blog.ServiceDefaults.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,6 +24,9 @@ public static class Extensions
 {
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
+
+    /// <summary>How long /health's checks may run, whether or not the probe still waits.</summary>
+    private static readonly TimeSpan HealthChecksBound = TimeSpan.FromSeconds(10);
     public const long MaxRequestBodyBytes = 1024 * 1024;
     private const string LiveTag = "live";
 
@@ -105,8 +109,20 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(HealthEndpointPath), health => health.Use(RunChecksToTheirEnd));
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         return app;
+    }
+
+    /// <summary>
+    /// A probe that gives up (its own timeout under load) would cancel the checks, and each cancelled check is logged as
+    /// Unhealthy at Error: a fault that is not one. The checks run to their end instead, bounded here.
+    /// </summary>
+    private static async Task RunChecksToTheirEnd(HttpContext context, RequestDelegate next)
+    {
+        using var bound = new CancellationTokenSource(HealthChecksBound);
+        context.RequestAborted = bound.Token;
+        await next(context);
     }
 }
