@@ -19,6 +19,7 @@ catch (InfrastructureConfigurationException exception)
 }
 
 var identity = IdentityParameters.Add(builder);
+var postServiceSecrets = PostServiceSecrets.Add(builder);
 
 var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames.UserService)
     .WithReference(infrastructure.UsersDatabase).WaitFor(infrastructure.UsersDatabase)
@@ -41,6 +42,7 @@ builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     .WithReference(userService).WaitFor(userService)
     .WithEnvironment("Authentication__Issuer", IdentityParameters.Issuer)
     .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
+    .WithEnvironment("Authentication__CacheEntryKey", postServiceSecrets.CacheEntryKey)
     .WithServiceSettings()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });

@@ -23,9 +23,9 @@ internal static class RedisTokenScripts
         AuthorizationIndexKey(prefix, entry.AuthorizationId ?? ""),
     ];
 
-    public static RedisValue[] StoreArguments(TokenHash hash, CachedIntrospection entry, TimeSpan lifetime) =>
+    public static RedisValue[] StoreArguments(TokenHash hash, CachedIntrospection entry, byte[] sealedEntry, TimeSpan lifetime) =>
     [
-        entry.Serialize(),
+        sealedEntry,
         (long)lifetime.TotalMilliseconds,
         entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0,
         hash.Hex,

@@ -23,6 +23,14 @@ public sealed class TokenValidationOptions
     [Required]
     public string? ClientSecret { get; set; }
 
+    /// <summary>
+    /// The key that seals every entry written to Redis (HMAC-SHA-256), so that an entry this service did not write is
+    /// refused (an Aspire secret parameter only the post service gets, never in source nor in Redis).
+    /// </summary>
+    [Required]
+    [MinLength(32)]
+    public string? CacheEntryKey { get; set; }
+
     /// <summary>Tokens must name this audience; the user service only discloses claims to an audience.</summary>
     [Required]
     public string Audience { get; set; } = BlogResources.PostService;

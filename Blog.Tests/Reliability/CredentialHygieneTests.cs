@@ -69,6 +69,7 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         // The infrastructure's and the token server's own secrets must not be printed either.
         secrets["token signing key"] = await fixture.GetParameterValueAsync("token-signing-key");
         secrets["token encryption key"] = await fixture.GetParameterValueAsync("token-encryption-key");
+        secrets["post service cache key"] = await fixture.GetParameterValueAsync("post-service-cache-key");
         var redisConnection = await fixture.App.GetConnectionStringAsync("redis", ct) ?? throw new InvalidOperationException("no redis connection string");
         secrets["redis password"] = ConfigurationOptions.Parse(redisConnection).Password!;
         secrets["postgres password"] = (string)new DbConnectionStringBuilder { ConnectionString = await fixture.App.GetConnectionStringAsync("postgres", ct) }["Password"];
