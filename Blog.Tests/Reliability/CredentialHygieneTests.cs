@@ -35,6 +35,7 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
 
         // Client credentials, with the post service's secret.
         secrets["post service client secret"] = await fixture.GetParameterValueAsync("post-service-client-secret");
+        secrets["post service directory secret"] = await fixture.GetParameterValueAsync("post-service-directory-secret");
         Keep(await _identity.ClientCredentialsAsync(secret: null, ct), "client credentials", secrets);
 
         // Introspection through the post service (each replica), a post.

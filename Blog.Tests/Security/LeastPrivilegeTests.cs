@@ -1,3 +1,4 @@
+using System.Net;
 using Blog.ServiceDefaults.Revocation;
 using Blog.Tests.Fixtures;
 using Npgsql;
@@ -14,6 +15,28 @@ namespace Blog.Tests.Security;
 public sealed class LeastPrivilegeTests(BlogAppFixture fixture)
 {
     private const string EntryPrefix = "blog:postservice:introspection:";
+    private readonly IdentityClient _identity = new(fixture);
+
+    /// <summary>
+    /// The post service's credential for introspection (which discloses the claims of its users' tokens) is good for
+    /// nothing else: it gets no token of its own for the user directory (RFC 7662 section 4).
+    /// </summary>
+    [Fact]
+    public async Task The_introspection_credential_obtains_no_token_for_the_user_directory()
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        using var response = await _identity.UserService.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = Blog.ServiceDefaults.OAuth.BlogClients.PostService,
+            ["client_secret"] = await fixture.GetParameterValueAsync(BlogResources.PostServiceClientSecret),
+            ["scope"] = Blog.ServiceDefaults.OAuth.BlogScopes.UsersRead,
+        }), timeout.Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        // Not vacuous: the directory has a credential of its own that does get one.
+        Assert.Equal(HttpStatusCode.OK, (await _identity.ClientCredentialsAsync(secret: null, timeout.Token)).Status);
+    }
 
     [Theory]
     [InlineData(BlogResources.PostService, "postsdb", "usersdb")]

@@ -12,6 +12,7 @@ internal static class TokenValidationTestHost
     {
         ["Authentication:Issuer"] = "http://userservice/",
         ["Authentication:ClientSecret"] = "test-secret-not-used-for-anything",
+        ["Authentication:DirectoryClientSecret"] = "another-test-secret-not-used-for-anything",
         ["Authentication:CacheEntryKey"] = TokenCacheUnderTest.TestCacheEntryKey,
     };
 
