@@ -32,27 +32,32 @@ public sealed class CacheEntrySeal(IOptions<TokenValidationOptions> options)
     /// <summary>The entry, if <paramref name="value"/> is one this service sealed for this very token; otherwise null.</summary>
     public CachedIntrospection? Open(TokenHash hash, ReadOnlySpan<byte> value)
     {
-        if (value.Length <= MacLength)
-        {
-            return null;
-        }
-
-        Span<byte> expected = stackalloc byte[MacLength];
-        var json = value[MacLength..];
-        ComputeMac(hash, json, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, value[..MacLength]))
+        if (!Verifies(hash, value))
         {
             return null;
         }
 
         try
         {
-            return CachedIntrospection.Deserialize(json);
+            return CachedIntrospection.Deserialize(value[MacLength..]);
         }
         catch (System.Text.Json.JsonException)
         {
             return null; // sealed by this service yet unreadable: written by an older version of the entry's shape
         }
+    }
+
+    /// <summary>Whether <paramref name="value"/> carries this service's MAC for this token (in constant time).</summary>
+    public bool Verifies(TokenHash hash, ReadOnlySpan<byte> value)
+    {
+        if (value.Length <= MacLength)
+        {
+            return false;
+        }
+
+        Span<byte> expected = stackalloc byte[MacLength];
+        ComputeMac(hash, value[MacLength..], expected);
+        return CryptographicOperations.FixedTimeEquals(expected, value[..MacLength]);
     }
 
     private void ComputeMac(TokenHash hash, ReadOnlySpan<byte> json, Span<byte> destination)
