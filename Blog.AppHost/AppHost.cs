@@ -19,14 +19,16 @@ catch (InfrastructureConfigurationException exception)
 }
 
 var identity = IdentityParameters.Add(builder);
+var postServiceSecrets = PostServiceSecrets.Add(builder);
 
 var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames.UserService)
-    .WithReference(infrastructure.UsersDatabase).WaitFor(infrastructure.UsersDatabase)
-    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
+    .WithLogin(infrastructure.UserService.Database, BlogInfrastructureExtensions.UsersDatabaseName).WaitFor(infrastructure.UsersDatabase)
+    .WithLogin(infrastructure.UserService.Redis, BlogInfrastructureExtensions.RedisName).WaitFor(infrastructure.Redis)
     .WithEnvironment("AuthorizationServer__Issuer", IdentityParameters.Issuer)
     .WithEnvironment("AuthorizationServer__SigningKey", identity.SigningKey)
     .WithEnvironment("AuthorizationServer__EncryptionKey", identity.EncryptionKey)
     .WithEnvironment("AuthorizationServer__PostServiceClientSecret", identity.PostServiceClientSecret)
+    .WithEnvironment("AuthorizationServer__PostServiceDirectorySecret", identity.PostServiceDirectorySecret)
     .WithEnvironment("AuthorizationServer__Admin__UserName", identity.AdminUserName)
     .WithEnvironment("AuthorizationServer__Admin__Password", identity.AdminPassword)
     .WithServiceSettings()
@@ -36,11 +38,13 @@ var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames
 builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     // Several instances share the Redis level of the token cache; revocation events reach each one.
     .WithReplicas(builder.Configuration.GetValue("PostService:Replicas", 2))
-    .WithReference(infrastructure.PostsDatabase).WaitFor(infrastructure.PostsDatabase)
-    .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
+    .WithLogin(infrastructure.PostService.Database, BlogInfrastructureExtensions.PostsDatabaseName).WaitFor(infrastructure.PostsDatabase)
+    .WithLogin(infrastructure.PostService.Redis, BlogInfrastructureExtensions.RedisName).WaitFor(infrastructure.Redis)
     .WithReference(userService).WaitFor(userService)
     .WithEnvironment("Authentication__Issuer", IdentityParameters.Issuer)
     .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
+    .WithEnvironment("Authentication__DirectoryClientSecret", identity.PostServiceDirectorySecret)
+    .WithEnvironment("Authentication__CacheEntryKey", postServiceSecrets.CacheEntryKey)
     .WithServiceSettings()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });

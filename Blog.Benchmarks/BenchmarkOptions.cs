@@ -43,6 +43,9 @@ public sealed record BenchmarkOptions
     /// <summary>A Markdown file whose results block (between markers) is replaced by this run's results.</summary>
     public string? OutputFile { get; init; }
 
+    /// <summary>Only the in-process measurement of the token cache's entry seal (seconds; no application started).</summary>
+    public bool SealOnly { get; init; }
+
     /// <summary>The command line as given, recorded with the results.</summary>
     public string CommandLine { get; init; } = "";
 
@@ -60,6 +63,7 @@ public sealed record BenchmarkOptions
           --idle-load <x>       load average counted as idle (default 1.0)
           --only <key,key>      run only these scenarios (ping-anonymous, ping-memory, ..., password-grant)
           --output <file>       write the results into this Markdown file (between its results markers)
+          --seal-only           only the in-process cost of the token cache's entry seal (no application started)
           --smoke               a few seconds in all: 1 round, 1 s per scenario, no warm-up, 20 stampede requests
         """;
 
@@ -69,6 +73,12 @@ public sealed record BenchmarkOptions
         for (var index = 0; index < args.Count; index++)
         {
             var name = args[index];
+            if (name == "--seal-only")
+            {
+                options = options with { SealOnly = true };
+                continue;
+            }
+
             if (name == "--smoke")
             {
                 options = options with { DurationSeconds = 1, WarmupSeconds = 0, Rounds = 1, StampedeRequests = 20, Revocations = 5, JunkFloodRequests = 20 };

@@ -7,6 +7,7 @@ using Aspire.Hosting.Testing;
 using Blog.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Blog.AppHost.Infrastructure;
 
 namespace Blog.Benchmarks;
 
@@ -131,29 +132,33 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
     }
 
     /// <summary>
-    /// Another post service wired as the AppHost wires "postservice" (its database, Redis, the user service, issuer and
-    /// client secret), plus the given settings.
+    /// Another post service wired as the AppHost wires "postservice" (its own database and Redis logins, the user
+    /// service, issuer, client secrets and cache key), plus the given settings.
     /// </summary>
     private static void AddPostServiceVariant(IDistributedApplicationTestingBuilder builder, string name, (string Name, string Value)[] environment)
     {
-        var postsDatabase = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == BlogResources.PostsDatabase));
-        var redis = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == BlogResources.Redis));
+        var databaseLogin = builder.CreateResourceBuilder(builder.Resources.OfType<ServiceLoginResource>().Single(resource => resource.Name == "postgres-postservice"));
+        var redisLogin = builder.CreateResourceBuilder(builder.Resources.OfType<ServiceLoginResource>().Single(resource => resource.Name == "redis-postservice"));
         var userService = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == UserService));
-        var clientSecret = builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(resource => resource.Name == "post-service-client-secret"));
 
         // The generated metadata (not a path) so that, like "postservice", it runs the build the AppHost's build made.
         var variant = builder.AddProject<Projects.Blog_PostService>(name)
-            .WithReference(postsDatabase).WaitFor(postsDatabase)
-            .WithReference(redis).WaitFor(redis)
+            .WithLogin(databaseLogin, BlogResources.PostsDatabase)
+            .WithLogin(redisLogin, BlogResources.Redis)
             .WithReference(userService).WaitFor(userService)
             .WithEnvironment("Authentication__Issuer", Blog.AppHost.Identity.IdentityParameters.Issuer)
-            .WithEnvironment("Authentication__ClientSecret", clientSecret)
+            .WithEnvironment("Authentication__ClientSecret", Parameter(builder, "post-service-client-secret"))
+            .WithEnvironment("Authentication__DirectoryClientSecret", Parameter(builder, "post-service-directory-secret"))
+            .WithEnvironment("Authentication__CacheEntryKey", Parameter(builder, "post-service-cache-key"))
             .WithHttpHealthCheck("/health");
         foreach (var (variable, value) in environment)
         {
             variant.WithEnvironment(variable, value);
         }
     }
+
+    private static IResourceBuilder<ParameterResource> Parameter(IDistributedApplicationTestingBuilder builder, string name)
+        => builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(resource => resource.Name == name));
 
     private async Task<ServiceInstance> DescribeAsync(string name, CancellationToken cancellationToken)
     {

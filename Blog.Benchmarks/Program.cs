@@ -15,6 +15,16 @@ catch (ArgumentException exception)
     return 2;
 }
 
+// In process and in seconds: measured first, on the same machine as the rest.
+var sealCost = SealCost.Measure(options.SealOnly ? 200_000 : 100_000);
+Log($"token cache seal: seal {sealCost.SealNs:F0} ns, open {sealCost.OpenNs:F0} ns (JSON alone {sealCost.DeserializeNs:F0} ns), in-process hit {sealCost.MemoryHitNs:F0} ns");
+if (options.SealOnly)
+{
+    Console.WriteLine($"Machine: {RunInfo.DescribeMachine()}; load average {RunInfo.ReadLoadAverage()}.\n");
+    Console.WriteLine(SealCost.ToMarkdown(sealCost));
+    return 0;
+}
+
 if (!Wrk.IsInstalled())
 {
     await Console.Error.WriteLineAsync("wrk is not installed: apt-get install -y wrk (scripts/benchmark.sh does it).");
@@ -177,6 +187,7 @@ var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Ins
     The junk client sent {junkFlood.JunkRequests:N0} requests: {junkFlood.JunkRefused:N0} refused (401 or 429), {junkFlood.JunkOther:N0} other answers; the instance introspected {junkFlood.Introspections:N0} of them. Honest errors: {junkFlood.HonestErrors}.
     Goal: no honest error and the flooded p99 at most {JunkFloodResult.GoalP99Factor:F0}x the quiet p99: {(junkFlood.GoalMet ? "met" : "NOT met")}.
     """);
+markdown += "\n\n" + SealCost.ToMarkdown(sealCost);
 Console.WriteLine();
 Console.WriteLine(markdown);
 if (options.OutputFile is { } outputFile)

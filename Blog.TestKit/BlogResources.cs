@@ -15,6 +15,9 @@ public static class BlogResources
 
     /// <summary>The post service's client secret at the user service (a generated AppHost parameter).</summary>
     public const string PostServiceClientSecret = "post-service-client-secret";
+
+    /// <summary>The post service's directory client's secret (client credentials, users.read).</summary>
+    public const string PostServiceDirectorySecret = "post-service-directory-secret";
     public const string AdminUserName = "admin-username";
     public const string AdminPassword = "admin-password";
 }

@@ -92,8 +92,8 @@ public sealed class IdentityClient(BlogApplication application)
         => await RequestTokenAsync(new()
         {
             ["grant_type"] = "client_credentials",
-            ["client_id"] = "post-service",
-            ["client_secret"] = secret ?? await application.GetParameterValueAsync(BlogResources.PostServiceClientSecret),
+            ["client_id"] = "post-service-directory",
+            ["client_secret"] = secret ?? await application.GetParameterValueAsync(BlogResources.PostServiceDirectorySecret),
             ["scope"] = "users.read",
         }, cancellationToken);
 

@@ -23,5 +23,26 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "Installing ${missing[*]} from Debian's packages..."
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts a server package's own instance on install: PostgreSQL on 5432, redis-server on 6379 without a
+  # password. Blog runs its own (loopback, generated credentials, ports Aspire allocates), so none may start:
+  # policy-rc.d refuses every service start during the install (unless the machine has a policy of its own), and
+  # whatever started anyway is stopped and disabled below.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=true
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  if [ "$own_policy" = true ]; then rm -f "$policy"; fi
+  [ "$status" -eq 0 ] || exit "$status"
+  for package in postgresql redis-server; do
+    case " ${missing[*]} " in *" $package "*) ;; *) continue ;; esac
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      systemctl disable --now "$package" >/dev/null 2>&1 || true
+    elif command -v service >/dev/null; then
+      service "$package" stop >/dev/null 2>&1 || true
+      update-rc.d "$package" disable >/dev/null 2>&1 || true
+    fi
+  done
 fi

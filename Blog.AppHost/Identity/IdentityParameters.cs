@@ -13,6 +13,7 @@ public sealed record IdentityParameters(
     IResourceBuilder<ParameterResource> SigningKey,
     IResourceBuilder<ParameterResource> EncryptionKey,
     IResourceBuilder<ParameterResource> PostServiceClientSecret,
+    IResourceBuilder<ParameterResource> PostServiceDirectorySecret,
     IResourceBuilder<ParameterResource> AdminUserName,
     IResourceBuilder<ParameterResource> AdminPassword)
 {
@@ -26,6 +27,8 @@ public sealed record IdentityParameters(
         builder.AddParameter("token-signing-key", new RsaPrivateKeyParameterDefault(), secret: true, persist: true),
         builder.AddParameter("token-encryption-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true),
         builder.AddParameter("post-service-client-secret", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true),
+        // A second client of the post service, for the user directory: its introspection credential serves nothing else.
+        builder.AddParameter("post-service-directory-secret", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true),
         builder.AddParameter("admin-username", "admin"),
         builder.AddParameter("admin-password",
             new GenerateParameterDefault { MinLength = 20, MinLower = 2, MinUpper = 2, MinNumeric = 2, MinSpecial = 2 },

@@ -4,13 +4,19 @@ namespace Blog.AppHost.Infrastructure;
 
 /// <summary>
 /// The backing services, whichever way they run. Resource and connection string names are the same in every
-/// mode, so the services never know which mode ran.
+/// mode, so the services never know which mode ran. The servers' own connection strings carry the administrators'
+/// credentials and serve the AppHost alone; each service connects with its own logins (<see cref="ServiceLogins"/>).
 /// </summary>
 public sealed record BlogInfrastructure(
     InfrastructureMode Mode,
     IResourceBuilder<IResourceWithConnectionString> UsersDatabase,
     IResourceBuilder<IResourceWithConnectionString> PostsDatabase,
-    IResourceBuilder<IResourceWithConnectionString> Redis);
+    IResourceBuilder<IResourceWithConnectionString> Redis,
+    ServiceLogins UserService,
+    ServiceLogins PostService);
+
+/// <summary>One service's credentials: a PostgreSQL role owning its database, and a Redis user.</summary>
+public sealed record ServiceLogins(IResourceBuilder<ServiceLoginResource> Database, IResourceBuilder<ServiceLoginResource> Redis);
 
 public static class BlogInfrastructureExtensions
 {
@@ -41,11 +47,12 @@ public static class BlogInfrastructureExtensions
     {
         var postgres = builder.AddPostgres(PostgresName).WithDataVolume();
         var redis = builder.AddRedis(RedisName);
-        return new BlogInfrastructure(
-            InfrastructureMode.Containers,
-            postgres.AddDatabase(UsersDatabaseName),
-            postgres.AddDatabase(PostsDatabaseName),
-            redis);
+        var usersDatabase = postgres.AddDatabase(UsersDatabaseName);
+        var postsDatabase = postgres.AddDatabase(PostsDatabaseName);
+        var userService = LoginsOf(builder, ServiceAccount.UserService, postgres.Resource, postgres.Resource.PrimaryEndpoint, redis.Resource, redis.Resource.PrimaryEndpoint);
+        var postService = LoginsOf(builder, ServiceAccount.PostService, postgres.Resource, postgres.Resource.PrimaryEndpoint, redis.Resource, redis.Resource.PrimaryEndpoint);
+        redis.WithServiceUsers([userService.Redis.Resource, postService.Redis.Resource]);
+        return new BlogInfrastructure(InfrastructureMode.Containers, usersDatabase, postsDatabase, redis, userService, postService);
     }
 
     private static BlogInfrastructure AddLocalProcesses(IDistributedApplicationBuilder builder)
@@ -60,12 +67,18 @@ public static class BlogInfrastructureExtensions
         var dataRoot = ResolveDataDirectory(builder);
         var postgres = builder.AddLocalPostgres(PostgresName, Path.Combine(dataRoot, "postgres"));
         var redis = builder.AddLocalRedis(RedisName, Path.Combine(dataRoot, "redis"));
-        return new BlogInfrastructure(
-            InfrastructureMode.Local,
-            postgres.AddDatabase(UsersDatabaseName),
-            postgres.AddDatabase(PostsDatabaseName),
-            redis);
+        var usersDatabase = postgres.AddDatabase(UsersDatabaseName);
+        var postsDatabase = postgres.AddDatabase(PostsDatabaseName);
+        var userService = LoginsOf(builder, ServiceAccount.UserService, postgres.Resource, postgres.Resource.PrimaryEndpoint, redis.Resource, redis.Resource.PrimaryEndpoint);
+        var postService = LoginsOf(builder, ServiceAccount.PostService, postgres.Resource, postgres.Resource.PrimaryEndpoint, redis.Resource, redis.Resource.PrimaryEndpoint);
+        redis.Resource.AddUser(userService.Redis.Resource);
+        redis.Resource.AddUser(postService.Redis.Resource);
+        return new BlogInfrastructure(InfrastructureMode.Local, usersDatabase, postsDatabase, redis, userService, postService);
     }
+
+    private static ServiceLogins LoginsOf(IDistributedApplicationBuilder builder, ServiceAccount account,
+        IResourceWithConnectionString postgres, EndpointReference postgresEndpoint, IResourceWithConnectionString redis, EndpointReference redisEndpoint)
+        => new(builder.AddDatabaseLogin(postgres, postgresEndpoint, account), builder.AddRedisLogin(redis, redisEndpoint, account));
 
     private static string ResolveDataDirectory(IDistributedApplicationBuilder builder)
     {

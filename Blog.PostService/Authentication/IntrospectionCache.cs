@@ -67,7 +67,7 @@ public sealed class IntrospectionCache(
         var now = Now;
         var expiresAt = principal.GetExpirationDate();
         var lifetime = IntrospectionCacheLifetime.Compute(now, expiresAt, _options.CacheMaxLifetime) ?? TimeSpan.Zero;
-        return CachedIntrospection.FromPrincipal(principal, expiresAt, now + lifetime);
+        return CachedIntrospection.FromPrincipal(principal, expiresAt, now + lifetime, now);
     }
 
     /// <summary>The in-process level only: no I/O, safe for the hot path. Past its end or the token's exp, an entry is a miss.</summary>

@@ -13,43 +13,45 @@ internal static class RedisTokenScripts
 
     public static string AuthorizationIndexKey(string prefix, string authorizationId) => $"{prefix}authorization:{authorizationId}";
 
+    // Only keys the post service may write are KEYS: Redis checks a script's declared keys for write access, and the
+    // service may only read the user service's revocation markers, so their names come as arguments.
     public static RedisKey[] StoreKeys(string prefix, TokenHash hash, CachedIntrospection entry) =>
     [
         hash.ToCacheKey(prefix),
-        RevocationContract.RevokedTokenKey(hash.Hex),
-        RevocationContract.RevokedSubjectKey(entry.Subject ?? ""),
         SubjectIndexKey(prefix, entry.Subject ?? ""),
-        RevocationContract.RevokedAuthorizationKey(entry.AuthorizationId ?? ""),
         AuthorizationIndexKey(prefix, entry.AuthorizationId ?? ""),
     ];
 
-    public static RedisValue[] StoreArguments(TokenHash hash, CachedIntrospection entry, TimeSpan lifetime) =>
+    public static RedisValue[] StoreArguments(TokenHash hash, CachedIntrospection entry, byte[] sealedEntry, TimeSpan lifetime) =>
     [
-        entry.Serialize(),
+        sealedEntry,
         (long)lifetime.TotalMilliseconds,
         entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0,
         hash.Hex,
         entry.Subject is null ? 0 : 1,
         entry.AuthorizationId is null ? 0 : 1,
+        RevocationContract.RevokedTokenKey(hash.Hex),
+        RevocationContract.RevokedSubjectKey(entry.Subject ?? ""),
+        RevocationContract.RevokedAuthorizationKey(entry.AuthorizationId ?? ""),
     ];
 
-    // KEYS: as StoreKeys (entry, token revoked marker, subject revoked marker, subject index, login revoked marker,
-    // login index). ARGV: as StoreArguments (value, lifetime ms, issued at in Unix ms, token hash, has subject 0/1,
-    // has login 0/1).
+    // KEYS: as StoreKeys (entry, subject index, login index). ARGV: as StoreArguments (value, lifetime ms, issued at in
+    // Unix ms, token hash, has subject 0/1, has login 0/1, token revoked marker, subject revoked marker, login revoked
+    // marker).
     public const string Store = """
-        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+        if redis.call('EXISTS', ARGV[7]) == 1 then return 0 end
         if ARGV[5] == '1' then
-          local notBefore = redis.call('GET', KEYS[3])
+          local notBefore = redis.call('GET', ARGV[8])
           if notBefore and tonumber(notBefore) > tonumber(ARGV[3]) then return 0 end
         end
-        if ARGV[6] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
+        if ARGV[6] == '1' and redis.call('EXISTS', ARGV[9]) == 1 then return 0 end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         local function index(key)
           redis.call('SADD', key, ARGV[4])
           if redis.call('PTTL', key) < tonumber(ARGV[2]) then redis.call('PEXPIRE', key, ARGV[2]) end
         end
-        if ARGV[5] == '1' then index(KEYS[4]) end
-        if ARGV[6] == '1' then index(KEYS[6]) end
+        if ARGV[5] == '1' then index(KEYS[2]) end
+        if ARGV[6] == '1' then index(KEYS[3]) end
         return 1
         """;
 

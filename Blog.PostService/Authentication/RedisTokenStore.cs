@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Blog.ServiceDefaults.Revocation;
 using Microsoft.Extensions.Options;
+using Blog.ServiceDefaults.RateLimiting;
 using StackExchange.Redis;
 using static Blog.PostService.Authentication.RedisTokenScripts;
 
@@ -11,15 +12,20 @@ namespace Blog.PostService.Authentication;
 /// <see cref="TokenValidationOptions.RedisTimeout"/> and checked against the user service's revocation markers;
 /// writes are fire-and-forget scripts that refuse a revoked token. A Redis failure never fails a request: a read
 /// reports a miss (the caller introspects), a write is dropped, each with a count and a throttled warning.
+/// Redis can deny, never grant: every entry is sealed (<see cref="CacheEntrySeal"/>) and bounded again when read, and
+/// one that fails either is a miss, counted and warned about at most once a minute.
 /// </summary>
-public sealed class RedisTokenStore(
+public sealed partial class RedisTokenStore(
     IConnectionMultiplexer redis,
     IOptions<TokenValidationOptions> options,
+    CacheEntrySeal seal,
     IntrospectionTelemetry telemetry,
     RedisFallbackReporter fallback,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    ILogger<RedisTokenStore> logger)
 {
     private readonly TokenValidationOptions _options = options.Value;
+    private readonly ThrottledWarning _refusalWarning = new(timeProvider);
 
     /// <summary>
     /// The entry of <paramref name="hash"/>, unless it is past its end or the token's exp, revoked in this instance
@@ -45,7 +51,7 @@ public sealed class RedisTokenStore(
             var found = await database
                 .StringGetAsync([hash.ToCacheKey(_options.CacheKeyPrefix), RevocationContract.RevokedTokenKey(hash.Hex)])
                 .WaitAsync(_options.RedisTimeout, cancellationToken);
-            var entry = found[0].HasValue ? CachedIntrospection.Deserialize((byte[])found[0]!) : null;
+            var entry = found[0].HasValue ? Open(hash, (byte[])found[0]!) : null;
             if (entry is null || !entry.IsUsableAt(timeProvider.GetUtcNow()) || revokedHere(entry) || found[1].HasValue
                 || await IsMarkedRevokedAsync(database, entry, cancellationToken))
             {
@@ -65,6 +71,32 @@ public sealed class RedisTokenStore(
             telemetry.Miss();
             return null;
         }
+    }
+
+    /// <summary>The entry if its seal verifies and it can be bounded again; otherwise null, counted and (throttled) logged.</summary>
+    private CachedIntrospection? Open(TokenHash hash, byte[] value)
+    {
+        string reason;
+        if (seal.Open(hash, value) is not { } entry)
+        {
+            reason = "seal";
+        }
+        else if (entry.Recapped(_options.CacheMaxLifetime) is { } bounded)
+        {
+            return bounded;
+        }
+        else
+        {
+            reason = "unbounded";
+        }
+
+        telemetry.RefusedEntry(reason);
+        if (_refusalWarning.ShouldLog())
+        {
+            LogRefusedEntry(hash.TokenId, reason);
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -100,7 +132,7 @@ public sealed class RedisTokenStore(
             // revoked, and indexes the entry under its subject and its login so that a revocation of either finds it
             // without scanning Redis.
             redis.GetDatabase().ScriptEvaluate(RedisTokenScripts.Store,
-                StoreKeys(_options.CacheKeyPrefix, hash, entry), StoreArguments(hash, entry, lifetime), CommandFlags.FireAndForget);
+                StoreKeys(_options.CacheKeyPrefix, hash, entry), StoreArguments(hash, entry, seal.Seal(hash, entry), lifetime), CommandFlags.FireAndForget);
         }
         catch (Exception exception)
         {
@@ -139,4 +171,7 @@ public sealed class RedisTokenStore(
             fallback.Report("error", exception);
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Refused the Redis entry of token {TokenId} ({Reason}): this service did not write it as it is; the token is introspected instead. Something other than the post service writes to its keys")]
+    private partial void LogRefusedEntry(string tokenId, string reason);
 }

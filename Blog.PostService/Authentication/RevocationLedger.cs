@@ -22,6 +22,9 @@ public sealed class RevocationLedger(TokenMemoryLevel memory, RedisTokenStore re
     private readonly Lock _revocationLock = new();
     private volatile bool _localSuspended;
 
+    /// <summary>How far ahead of this instance's clock a subject revocation may be dated (the user service's clock may be ahead).</summary>
+    internal static readonly TimeSpan MaxClockAhead = TimeSpan.FromMinutes(1);
+
     private DateTimeOffset Now => timeProvider.GetUtcNow();
 
     /// <summary>The in-process entry, unless the level is suspended, or the entry past its end or the token's exp, or revoked.</summary>
@@ -80,7 +83,9 @@ public sealed class RevocationLedger(TokenMemoryLevel memory, RedisTokenStore re
 
             if (revocation.Subject is { } subject)
             {
-                var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(revocation.NotBeforeUnixMs);
+                // An event is dated by its sender; one dated far ahead would be remembered for that long. No token can
+                // be issued after the present (give or take clocks), so later than that revokes nothing more.
+                var notBefore = DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(revocation.NotBeforeUnixMs, 0, (Now + MaxClockAhead).ToUnixTimeMilliseconds()));
                 _subjectsRevokedBefore.AddOrUpdate(subject, notBefore, (_, existing) => existing > notBefore ? existing : notBefore);
                 memory.RemoveWhere(entry => entry.Subject == subject, evicted);
             }

@@ -28,6 +28,7 @@ internal static class TokenValidationExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IntrospectionTelemetry>();
         services.AddSingleton<RedisFallbackReporter>();
+        services.AddSingleton<CacheEntrySeal>();
         services.AddSingleton<RedisTokenStore>();
         services.AddSingleton<TokenMemoryLevel>();
         services.AddSingleton<RevocationLedger>();

@@ -19,9 +19,25 @@ public sealed class TokenValidationOptions
     [Required]
     public string ClientId { get; set; } = BlogClients.PostService;
 
-    /// <summary>The post service's client secret at the user service (an Aspire secret parameter, never in source).</summary>
+    /// <summary>The post service's client secret at the user service, for introspection only (an Aspire secret parameter, never in source).</summary>
     [Required]
     public string? ClientSecret { get; set; }
+
+    /// <summary>The client that reads the user directory (client credentials, users.read): not the introspection client.</summary>
+    [Required]
+    public string DirectoryClientId { get; set; } = BlogClients.PostServiceDirectory;
+
+    /// <summary>Its secret (an Aspire secret parameter of its own).</summary>
+    [Required]
+    public string? DirectoryClientSecret { get; set; }
+
+    /// <summary>
+    /// The key that seals every entry written to Redis (HMAC-SHA-256), so that an entry this service did not write is
+    /// refused (an Aspire secret parameter only the post service gets, never in source nor in Redis).
+    /// </summary>
+    [Required]
+    [MinLength(32)]
+    public string? CacheEntryKey { get; set; }
 
     /// <summary>Tokens must name this audience; the user service only discloses claims to an audience.</summary>
     [Required]

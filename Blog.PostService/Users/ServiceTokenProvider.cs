@@ -37,8 +37,8 @@ public sealed class ServiceTokenProvider(IHttpClientFactory httpClientFactory, I
             using var request = new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["grant_type"] = "client_credentials",
-                ["client_id"] = settings.ClientId,
-                ["client_secret"] = settings.ClientSecret!,
+                ["client_id"] = settings.DirectoryClientId,
+                ["client_secret"] = settings.DirectoryClientSecret!,
                 ["scope"] = BlogScopes.UsersRead,
             });
             using var client = httpClientFactory.CreateClient(UserServiceClientExtensions.ClientName);

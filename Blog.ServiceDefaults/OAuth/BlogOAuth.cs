@@ -9,8 +9,14 @@ public static class BlogClients
     /// <summary>Public client of people: password and refresh_token grants.</summary>
     public const string BlogClient = "blog-client";
 
-    /// <summary>The post service: confidential; introspects tokens and reads user profiles.</summary>
+    /// <summary>The post service as a resource server: confidential; introspects tokens, nothing else.</summary>
     public const string PostService = "post-service";
+
+    /// <summary>
+    /// The post service as a client of the user directory: confidential; client credentials for users.read. Apart from
+    /// <see cref="PostService"/> so that the credential that discloses users' claims serves no other purpose (RFC 7662 section 4).
+    /// </summary>
+    public const string PostServiceDirectory = "post-service-directory";
 }
 
 /// <summary>

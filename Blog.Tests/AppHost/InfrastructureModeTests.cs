@@ -81,10 +81,42 @@ public sealed class InfrastructureModeTests
         Assert.Same(postgres, Assert.IsType<PostgresDatabaseResource>(resources[BlogResources.PostsDatabase]).Parent);
 
         // A reference to (or wait for) a database may also be recorded as one to its server: the server is optional here.
-        Assert.Equal([BlogResources.Redis, BlogResources.UsersDatabase], ReferencesOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres]));
-        Assert.Equal([BlogResources.PostsDatabase, BlogResources.Redis, BlogResources.UserService], ReferencesOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres]));
-        Assert.Equal([BlogResources.Redis, BlogResources.UsersDatabase], WaitsOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres]));
-        Assert.Equal([BlogResources.PostsDatabase, BlogResources.Redis, BlogResources.UserService], WaitsOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres]));
+        // Each service connects with its own logins, never the servers' administrator credentials.
+        Assert.Equal(["postgres-userservice", "redis-userservice"], ReferencesOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres, BlogResources.Redis]));
+        Assert.Equal(["postgres-postservice", "redis-postservice", BlogResources.UserService], ReferencesOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres, BlogResources.Redis]));
+        Assert.Equal(["postgres-userservice", BlogResources.Redis, "redis-userservice", BlogResources.UsersDatabase], WaitsOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres]));
+        Assert.Equal(["postgres-postservice", BlogResources.PostsDatabase, BlogResources.Redis, "redis-postservice", BlogResources.UserService], WaitsOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres]));
+
+        // A PostgreSQL role per service, owner of its own database.
+        foreach (var (service, database) in new[] { (BlogResources.UserService, BlogResources.UsersDatabase), (BlogResources.PostService, BlogResources.PostsDatabase) })
+        {
+            var login = Assert.IsType<ServiceLoginResource>(resources[$"postgres-{service}"]);
+            Assert.Same(postgres, login.Parent);
+            Assert.Equal((service, database), (login.Account.RoleName, login.Account.DatabaseName));
+            var connectionString = login.ConnectionStringExpression.ValueExpression; // endpoints are allocated only in a run
+            Assert.Contains($"Username={service};", connectionString, StringComparison.Ordinal);
+            Assert.Contains($"Database={database}", connectionString, StringComparison.Ordinal);
+        }
+
+        // A Redis user per service on the server's command line, the default user left able to PING only.
+        // The evaluated command line and environment as a run would pass them (the newer ExecutionConfigurationBuilder
+        // needs a running application's services; these two evaluate the model alone).
+#pragma warning disable CS0618
+        var command = string.Join(' ', await redis.GetArgumentValuesAsync());
+        var environment = await redis.GetEnvironmentVariableValuesAsync();
+#pragma warning restore CS0618
+        Assert.Contains("--user default on \">$BLOG_REDIS_DEFAULT_PASSWORD\" resetkeys resetchannels -@all +@connection", command, StringComparison.Ordinal);
+        Assert.Contains("--user postservice on \">$BLOG_REDIS_POSTSERVICE_PASSWORD\" 'resetkeys' '~blog:postservice:*'", command, StringComparison.Ordinal);
+        Assert.Contains("'%R~blog:revoked:*'", command, StringComparison.Ordinal);
+        Assert.Contains("--user userservice on \">$BLOG_REDIS_USERSERVICE_PASSWORD\" 'resetkeys' '~blog:revoked:*'", command, StringComparison.Ordinal);
+        Assert.Contains("BLOG_REDIS_POSTSERVICE_PASSWORD", environment.Keys);
+        Assert.Contains("BLOG_REDIS_USERSERVICE_PASSWORD", environment.Keys);
+        foreach (var service in new[] { BlogResources.UserService, BlogResources.PostService })
+        {
+            var login = Assert.IsType<ServiceLoginResource>(resources[$"redis-{service}"]);
+            Assert.Same(redis, login.Parent);
+            Assert.Contains($",user={service},", login.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+        }
     }
 
     private static string[] ReferencesOf(IResource resource)

@@ -37,6 +37,7 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
 
         // Client credentials, with the post service's secret.
         secrets["post service client secret"] = await fixture.GetParameterValueAsync("post-service-client-secret");
+        secrets["post service directory secret"] = await fixture.GetParameterValueAsync("post-service-directory-secret");
         Keep(await _identity.ClientCredentialsAsync(secret: null, ct), "client credentials", secrets);
 
         // Introspection through the post service (each replica), a post.
@@ -71,6 +72,7 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         // The infrastructure's and the token server's own secrets must not be printed either.
         secrets["token signing key"] = await fixture.GetParameterValueAsync("token-signing-key");
         secrets["token encryption key"] = await fixture.GetParameterValueAsync("token-encryption-key");
+        secrets["post service cache key"] = await fixture.GetParameterValueAsync("post-service-cache-key");
         var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, ct) ?? throw new InvalidOperationException("no redis connection string");
         secrets["redis password"] = ConfigurationOptions.Parse(redisConnection).Password!;
         secrets["postgres password"] = (string)new DbConnectionStringBuilder { ConnectionString = await fixture.App.GetConnectionStringAsync(BlogResources.Postgres, ct) }["Password"];

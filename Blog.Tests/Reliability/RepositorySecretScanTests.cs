@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Blog.Tests.Docs;
 using Blog.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blog.Tests.Reliability;
 
@@ -13,8 +14,6 @@ namespace Blog.Tests.Reliability;
 [Collection(BlogAppCollection.Name)]
 public sealed class RepositorySecretScanTests(BlogAppFixture fixture)
 {
-    private static readonly string[] SecretParameters = ["post-service-client-secret", "admin-password", "token-signing-key", "token-encryption-key"];
-
     [Fact]
     public void No_tracked_file_holds_a_private_key_a_credential_literal_or_a_key_like_literal()
     {
@@ -30,7 +29,11 @@ public sealed class RepositorySecretScanTests(BlogAppFixture fixture)
     public async Task No_tracked_file_holds_a_secret_the_running_application_uses()
     {
         var secrets = new Dictionary<string, string>();
-        foreach (var name in SecretParameters)
+        // Every secret parameter of the model: the generated passwords of the infrastructure included.
+        var secretParameters = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>().Where(parameter => parameter.Secret).Select(parameter => parameter.Name).ToList();
+        Assert.Contains("post-service-cache-key", secretParameters);
+        foreach (var name in secretParameters)
         {
             secrets[name] = await fixture.GetParameterValueAsync(name);
         }

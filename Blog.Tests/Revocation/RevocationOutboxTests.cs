@@ -12,7 +12,7 @@ namespace Blog.Tests.Revocation;
 /// <summary>
 /// A revocation the user service could not publish is not lost: it waits in the user service's database (the
 /// revocation outbox) and reaches every replica once Redis takes it. The fault is Redis refusing PUBLISH (an ACL rule
-/// on the application's Redis user, for the test's duration): only the user service publishes, so the post service
+/// on the user service's Redis user, for the test's duration): only the user service publishes, so the post service
 /// keeps its cache and its subscription, exactly as when only the user service cannot reach Redis.
 /// </summary>
 [Collection(BlogAppCollection.Name)]
@@ -33,8 +33,10 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
         await WarmAsync(replicas, [token], timeout.Token);
 
         await using var redis = await ConnectAsync(timeout.Token);
+        var userServiceUser = ConfigurationOptions.Parse((await fixture.GetEnvironmentAsync(BlogResources.UserService))["ConnectionStrings__redis"]).User
+            ?? throw new InvalidOperationException("the user service connects to Redis without a user of its own");
         long pendingWhenAnswered, rowsWithTheRawToken;
-        await DenyPublishAsync(redis, deny: true);
+        await DenyPublishAsync(redis, userServiceUser, deny: true);
         try
         {
             await _identity.RevokeAsync(token, timeout.Token);
@@ -49,7 +51,7 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
         }
         finally
         {
-            await DenyPublishAsync(redis, deny: false);
+            await DenyPublishAsync(redis, userServiceUser, deny: false);
         }
 
         var sinceRedisIsBack = Stopwatch.StartNew();
@@ -127,10 +129,9 @@ public sealed class RevocationOutboxTests(BlogAppFixture fixture)
         return await ConnectionMultiplexer.ConnectAsync(options);
     }
 
-    /// <summary>Takes PUBLISH from (or gives it back to) the Redis user the services connect as (the test connects as it too).</summary>
-    private static async Task DenyPublishAsync(ConnectionMultiplexer redis, bool deny)
+    /// <summary>Takes PUBLISH from (or gives it back to) the user service's Redis user; the test connects as the administrator.</summary>
+    private static async Task DenyPublishAsync(ConnectionMultiplexer redis, string user, bool deny)
     {
-        var user = ConfigurationOptions.Parse(redis.Configuration).User ?? "default";
         await redis.GetServers().Single().ExecuteAsync("ACL", "SETUSER", user, deny ? "-publish" : "+publish");
     }
 

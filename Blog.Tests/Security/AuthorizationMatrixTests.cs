@@ -214,8 +214,8 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
         => Form(row, new()
         {
             ["grant_type"] = "client_credentials",
-            ["client_id"] = "post-service",
-            ["client_secret"] = world.PostServiceSecret,
+            ["client_id"] = "post-service-directory",
+            ["client_secret"] = world.PostServiceDirectorySecret,
             ["scope"] = "users.read",
         });
 
@@ -368,6 +368,8 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
 
         public string PostServiceSecret { get; private set; } = "";
 
+        public string PostServiceDirectorySecret { get; private set; } = "";
+
         public string RevokedToken { get; private set; } = "";
 
         public (Guid Id, uint Version) Published { get; private set; }
@@ -392,6 +394,7 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
         private async Task InitializeAsync(CancellationToken cancellationToken)
         {
             PostServiceSecret = await _fixture.GetParameterValueAsync("post-service-client-secret");
+            PostServiceDirectorySecret = await _fixture.GetParameterValueAsync("post-service-directory-secret");
             var admin = await Identity.GetAdminAsync();
             AdminAccountToken = await Identity.GetAccountTokenAsync(admin, cancellationToken);
             (Author, AuthorToken) = await PostServiceTestContext.NewAuthorAsync(Identity, cancellationToken);

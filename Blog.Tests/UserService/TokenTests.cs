@@ -81,7 +81,7 @@ public sealed class TokenTests(BlogAppFixture fixture)
     }
 
     [Fact]
-    public async Task Client_credentials_work_for_the_post_service_and_fail_with_a_wrong_secret()
+    public async Task Client_credentials_work_for_the_post_services_directory_client_and_fail_with_a_wrong_secret()
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
 
@@ -89,10 +89,14 @@ public sealed class TokenTests(BlogAppFixture fixture)
         var refused = await _identity.ClientCredentialsAsync("not-the-secret", timeout.Token);
 
         Assert.Equal(HttpStatusCode.OK, granted.Status);
-        var introspected = await _identity.IntrospectAsync(granted.AccessToken, timeout.Token);
-        Assert.True(introspected.GetProperty("active").GetBoolean());
-        Assert.Equal("post-service", introspected.GetProperty("sub").GetString());
-        Assert.Equal("post-service", introspected.GetProperty("client_id").GetString());
+        var user = await _identity.RegisterAsync(timeout.Token);
+        using (var profile = await _identity.UserService.SendAsync(IdentityClient.Authorized(HttpMethod.Get, $"/api/users/{user.Id}", granted.AccessToken), timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, profile.StatusCode);
+        }
+
+        // The introspection client is neither the token's client nor its audience: it learns nothing of it.
+        Assert.False((await _identity.IntrospectAsync(granted.AccessToken, timeout.Token)).GetProperty("active").GetBoolean());
 
         Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
         Assert.Equal("invalid_client", refused.Error);

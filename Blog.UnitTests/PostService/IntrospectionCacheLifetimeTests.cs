@@ -23,8 +23,8 @@ public sealed class IntrospectionCacheLifetimeTests
         => Assert.Null(IntrospectionCacheLifetime.Compute(Now, Now.AddSeconds(secondsToExp), Maximum));
 
     [Fact]
-    public void A_token_without_exp_is_bounded_by_the_maximum()
-        => Assert.Equal(Maximum, IntrospectionCacheLifetime.Compute(Now, null, Maximum));
+    public void A_token_without_exp_is_not_cached()
+        => Assert.Null(IntrospectionCacheLifetime.Compute(Now, null, Maximum));
 
     [Fact]
     public void A_smaller_configured_maximum_wins()

@@ -100,7 +100,7 @@ public sealed class IntrospectionCacheTests : IDisposable
         identity.AddClaim(new Claim(OpenIddictConstants.Claims.Private.Scope, "posts", ClaimValueTypes.String, "LOCAL AUTHORITY"));
         identity.AddClaim(new Claim(OpenIddictConstants.Claims.Private.Audience, "post-service", ClaimValueTypes.String, "LOCAL AUTHORITY"));
         var expiresAt = DateTimeOffset.UtcNow.AddMinutes(30);
-        var entry = CachedIntrospection.FromPrincipal(new ClaimsPrincipal(identity), expiresAt, DateTimeOffset.UtcNow.AddMinutes(5));
+        var entry = CachedIntrospection.FromPrincipal(new ClaimsPrincipal(identity), expiresAt, DateTimeOffset.UtcNow.AddMinutes(5), DateTimeOffset.UtcNow);
 
         var principal = CachedIntrospection.Deserialize(entry.Serialize())!.ToPrincipal();
 

@@ -14,16 +14,19 @@ internal sealed class TokenCacheUnderTest : IDisposable
         var options = Options.Create(settings);
         var telemetry = new IntrospectionTelemetry(meterFactory);
         var fallback = new RedisFallbackReporter(telemetry, NullLogger<IntrospectionCache>.Instance);
-        var store = new RedisTokenStore(redis, options, telemetry, fallback, TimeProvider.System);
+        var store = new RedisTokenStore(redis, options, new CacheEntrySeal(options), telemetry, fallback, TimeProvider.System, NullLogger<RedisTokenStore>.Instance);
         Memory = new TokenMemoryLevel(options);
         Ledger = new RevocationLedger(Memory, store, options, TimeProvider.System);
         Cache = new IntrospectionCache(Memory, store, Ledger, options, telemetry, TimeProvider.System);
     }
 
+    /// <summary>An invented key, the same in every test so that one cache reads what another wrote.</summary>
+    public const string TestCacheEntryKey = "invented-cache-entry-key-for-tests-0123456789";
+
     /// <summary>Options as the tests use them unless they say otherwise.</summary>
     public static TokenValidationOptions Settings(string? cacheKeyPrefix = null, TimeSpan? negativeCacheLifetime = null)
     {
-        var settings = new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x" };
+        var settings = new TokenValidationOptions { Issuer = new Uri("http://userservice/"), ClientSecret = "x", CacheEntryKey = TestCacheEntryKey };
         settings.CacheKeyPrefix = cacheKeyPrefix ?? settings.CacheKeyPrefix;
         settings.NegativeCacheLifetime = negativeCacheLifetime ?? settings.NegativeCacheLifetime;
         return settings;

@@ -12,6 +12,8 @@ internal static class TokenValidationTestHost
     {
         ["Authentication:Issuer"] = "http://userservice/",
         ["Authentication:ClientSecret"] = "test-secret-not-used-for-anything",
+        ["Authentication:DirectoryClientSecret"] = "another-test-secret-not-used-for-anything",
+        ["Authentication:CacheEntryKey"] = TokenCacheUnderTest.TestCacheEntryKey,
     };
 
     public static IHost Build(IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)

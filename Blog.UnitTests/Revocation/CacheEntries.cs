@@ -17,6 +17,6 @@ internal static class CacheEntries
     {
         var at = now;
         return new("AuthenticationTypes.Federation", "name", "role", [new CachedClaim("sub", subject, ClaimValueTypes.String, "issuer", "issuer")],
-            at.AddMinutes(10), at.AddMinutes(5), subject, at - issuedAgo, authorizationId);
+            at.AddMinutes(10), at.AddMinutes(5), subject, at - issuedAgo, authorizationId, at);
     }
 }

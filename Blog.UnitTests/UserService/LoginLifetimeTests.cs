@@ -90,6 +90,7 @@ public sealed class LoginLifetimeTests
             ["AuthorizationServer:SigningKey"] = Convert.ToBase64String(rsa.ExportPkcs8PrivateKey()),
             ["AuthorizationServer:EncryptionKey"] = new string('e', 32),
             ["AuthorizationServer:PostServiceClientSecret"] = new string('s', 16),
+            ["AuthorizationServer:PostServiceDirectorySecret"] = new string('d', 16),
             ["AuthorizationServer:Admin:UserName"] = "admin",
             ["AuthorizationServer:Admin:Password"] = "not-used-here",
         };

@@ -60,10 +60,21 @@ internal sealed partial class AuthorizationDataSeeder(
             ClientId = BlogClients.PostService,
             ClientSecret = options.Value.PostServiceClientSecret,
             ClientType = ClientTypes.Confidential,
-            DisplayName = "Post service",
+            DisplayName = "Post service (introspection)",
             Permissions =
             {
                 Permissions.Endpoints.Introspection,
+            },
+        }, cancellationToken);
+
+        await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
+        {
+            ClientId = BlogClients.PostServiceDirectory,
+            ClientSecret = options.Value.PostServiceDirectorySecret,
+            ClientType = ClientTypes.Confidential,
+            DisplayName = "Post service (user directory)",
+            Permissions =
+            {
                 Permissions.Endpoints.Token,
                 Permissions.GrantTypes.ClientCredentials,
                 Permissions.Prefixes.Scope + BlogScopes.UsersRead,

@@ -34,9 +34,13 @@ public sealed class AuthorizationServerOptions
     [Required, MinLength(32)]
     public string EncryptionKey { get; set; } = "";
 
-    /// <summary>The confidential post-service client's secret (introspection and client credentials).</summary>
+    /// <summary>The confidential post-service client's secret (introspection only).</summary>
     [Required, MinLength(16)]
     public string PostServiceClientSecret { get; set; } = "";
+
+    /// <summary>The confidential post-service-directory client's secret (client credentials for users.read only).</summary>
+    [Required, MinLength(16)]
+    public string PostServiceDirectorySecret { get; set; } = "";
 
     [Required]
     public AdminAccountOptions Admin { get; set; } = new();

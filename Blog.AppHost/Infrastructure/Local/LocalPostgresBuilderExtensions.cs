@@ -9,7 +9,7 @@ namespace Blog.AppHost.Infrastructure.Local;
 public static class LocalPostgresBuilderExtensions
 {
     public const string BinDirectoryKey = "Infrastructure:PostgresBinDirectory";
-    private const string ServiceAccount = "postgres";
+    private const string SystemAccount = "postgres";
 
     /// <summary>
     /// DCP stops a process with SIGTERM, which PostgreSQL takes as a smart shutdown: it waits for every client to leave,
@@ -37,7 +37,7 @@ public static class LocalPostgresBuilderExtensions
         this IDistributedApplicationBuilder builder, string name, string dataRoot)
     {
         var binDirectory = FindBinDirectory(builder.Configuration[BinDirectoryKey]);
-        var launcher = ServiceAccountLauncher.For("/bin/sh", ServiceAccount);
+        var launcher = ServiceAccountLauncher.For("/bin/sh", SystemAccount);
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password");
         var server = new LocalPostgresServerResource(name, launcher.Command, dataRoot, password);
 
@@ -139,8 +139,7 @@ public static class LocalPostgresBuilderExtensions
 
             Directory.CreateDirectory(server.ClusterDirectory);
             var passwordFile = Path.Combine(server.SocketDirectory, "initdb-password");
-            await File.WriteAllTextAsync(passwordFile, await server.PasswordParameter.GetValueAsync(cancellationToken), cancellationToken);
-            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await SecretFile.WriteAsync(passwordFile, await server.PasswordParameter.GetValueAsync(cancellationToken) ?? "", cancellationToken);
             try
             {
                 await launcher.GiveOwnershipAsync(server.WorkingDirectory, cancellationToken);
