@@ -23,7 +23,6 @@ var identity = IdentityParameters.Add(builder);
 var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames.UserService)
     .WithReference(infrastructure.UsersDatabase).WaitFor(infrastructure.UsersDatabase)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
-    .WithEnvironment("AuthorizationServer__Issuer", IdentityParameters.Issuer)
     .WithEnvironment("AuthorizationServer__SigningKey", identity.SigningKey)
     .WithEnvironment("AuthorizationServer__EncryptionKey", identity.EncryptionKey)
     .WithEnvironment("AuthorizationServer__PostServiceClientSecret", identity.PostServiceClientSecret)
@@ -32,6 +31,8 @@ var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames
     .WithServiceSettings()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
+var issuer = IdentityParameters.IssuerOf(userService);
+userService.WithEnvironment("AuthorizationServer__Issuer", issuer);
 
 builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     // Several instances share the Redis level of the token cache; revocation events reach each one.
@@ -39,7 +40,7 @@ builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     .WithReference(infrastructure.PostsDatabase).WaitFor(infrastructure.PostsDatabase)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithReference(userService).WaitFor(userService)
-    .WithEnvironment("Authentication__Issuer", IdentityParameters.Issuer)
+    .WithEnvironment("Authentication__Issuer", issuer)
     .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
     .WithServiceSettings()
     .WithHttpHealthCheck("/health")

@@ -146,7 +146,7 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             .WithReference(postsDatabase).WaitFor(postsDatabase)
             .WithReference(redis).WaitFor(redis)
             .WithReference(userService).WaitFor(userService)
-            .WithEnvironment("Authentication__Issuer", Blog.AppHost.Identity.IdentityParameters.Issuer)
+            .WithEnvironment("Authentication__Issuer", Blog.AppHost.Identity.IdentityParameters.IssuerOf(userService))
             .WithEnvironment("Authentication__ClientSecret", clientSecret)
             .WithHttpHealthCheck("/health");
         foreach (var (variable, value) in environment)
