@@ -57,6 +57,31 @@ internal sealed partial class AuthorizationDataSeeder(
 
         await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
         {
+            ClientId = BlogClients.Cli,
+            ClientType = ClientTypes.Public,
+            ApplicationType = ApplicationTypes.Native,
+            ConsentType = ConsentTypes.Explicit,
+            DisplayName = "Blog command line",
+            RedirectUris = { new Uri(BlogClients.CliRedirectUri) },
+            PostLogoutRedirectUris = { new Uri(BlogClients.CliPostLogoutRedirectUri) },
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.Token,
+                Permissions.Endpoints.Revocation,
+                Permissions.Endpoints.EndSession,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
+                Permissions.ResponseTypes.Code,
+                Permissions.Scopes.Profile,
+                Permissions.Prefixes.Scope + BlogScopes.Posts,
+                Permissions.Prefixes.Scope + BlogScopes.Account,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        }, cancellationToken);
+
+        await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
+        {
             ClientId = BlogClients.PostService,
             ClientSecret = options.Value.PostServiceClientSecret,
             ClientType = ClientTypes.Confidential,
