@@ -79,10 +79,13 @@ public static class AuthorizationServerExtensions
                     .SetRevocationEndpointUris("connect/revoke")
                     .SetAuthorizationEndpointUris("connect/authorize")
                     .SetEndSessionEndpointUris("connect/endsession")
-                    .SetUserInfoEndpointUris("connect/userinfo");
+                    .SetUserInfoEndpointUris("connect/userinfo")
+                    .SetDeviceAuthorizationEndpointUris("connect/device")
+                    .SetEndUserVerificationEndpointUris("connect/verify");
 
                 // The password grant is enabled by AuthorizationServer:AllowPasswordGrant only (see ApplySettings).
                 options.AllowAuthorizationCodeFlow()
+                    .AllowDeviceAuthorizationFlow()
                     .AllowRefreshTokenFlow()
                     .AllowClientCredentialsFlow();
                 // Every code needs PKCE, and only S256: "plain" would hand the verifier to whoever sees the request.
@@ -102,6 +105,7 @@ public static class AuthorizationServerExtensions
                 options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
 
                 options.AddEventHandler(PublishRevokedToken.Descriptor);
+                options.AddEventHandler(DevicePollingPace.Descriptor);
                 options.AddEventHandler(ExposeAuthorizationId.Descriptor);
                 options.AddEventHandler(RevokeLoginOfRevokedRefreshToken.Descriptor);
                 options.AddEventHandler(RevokeLoginOnRefreshTokenReuse.Descriptor);
@@ -110,7 +114,8 @@ public static class AuthorizationServerExtensions
                     .EnableTokenEndpointPassthrough()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
-                    .EnableUserInfoEndpointPassthrough();
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough();
                 if (allowHttp)
                 {
                     // Local runs are plain http (no development certificate); production requires https.

@@ -119,7 +119,7 @@ public static partial class TokenEndpoint
     /// <param name="authorizationId">The remembered consent the tokens belong to, when the person gave one.</param>
     internal static async Task<IResult> SignInUserAsync(
         BlogUser user, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, LoginTime login,
-        UserManager<BlogUser> users, IOpenIddictScopeManager scopes, string? authorizationId = null)
+        UserManager<BlogUser> users, IOpenIddictScopeManager scopes, string? authorizationId = null, AuthenticationProperties? properties = null)
     {
         var identity = NewIdentity();
         if (authorizationId is not null)
@@ -137,7 +137,7 @@ public static partial class TokenEndpoint
         identity.AddClaim(new Claim(Claims.AuthenticationTime,
             login.LoggedInAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
         identity.SetRefreshTokenLifetime(login.RefreshTokenLifetime);
-        return await SignInAsync(identity, grantedScopes, accessTokenScopes, scopes);
+        return await SignInAsync(identity, grantedScopes, accessTokenScopes, scopes, properties);
     }
 
     /// <summary>
@@ -167,7 +167,8 @@ public static partial class TokenEndpoint
     /// <param name="grantedScopes">The grant's scopes, which a refresh token keeps.</param>
     /// <param name="accessTokenScopes">The access token's scopes: the granted ones, or the subset a refresh asked for.</param>
     private static async Task<IResult> SignInAsync(
-        ClaimsIdentity identity, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, IOpenIddictScopeManager scopes)
+        ClaimsIdentity identity, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, IOpenIddictScopeManager scopes,
+        AuthenticationProperties? properties = null)
     {
         // OpenIddict has checked the client's scope permissions; the resources (audiences) follow from the access
         // token's scopes: one token per resource when the client asks for one resource's scope.
@@ -180,7 +181,7 @@ public static partial class TokenEndpoint
 
         identity.SetResources(resources);
         identity.SetDestinations(claim => GetDestinations(claim, identity));
-        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        return Results.SignIn(new ClaimsPrincipal(identity), properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
     private static ClaimsIdentity NewIdentity()

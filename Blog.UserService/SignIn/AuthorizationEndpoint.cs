@@ -78,15 +78,7 @@ internal static class AuthorizationEndpoint
         string? authorizationId;
         if (decision == "allow")
         {
-            var authorization = await authorizations.CreateAsync(new OpenIddictAuthorizationDescriptor
-            {
-                ApplicationId = applicationId,
-                CreationDate = time.GetUtcNow(),
-                Status = Statuses.Valid,
-                Subject = person.User.Id,
-                Type = AuthorizationTypes.Permanent,
-            }.WithScopes(requestedScopes));
-            authorizationId = await authorizations.GetIdAsync(authorization);
+            authorizationId = await GiveConsentAsync(authorizations, applicationId!, person.User.Id, requestedScopes, time);
         }
         else if (remembered is not null && !request.HasPromptValue(PromptValues.Consent))
         {
@@ -122,9 +114,8 @@ internal static class AuthorizationEndpoint
         ImmutableArray<string> requestedScopes, string? redirectUri)
     {
         var body = $"<p>Signed in as <strong>{HtmlPage.Encode(person.User.UserName)}</strong>.</p>\n"
-            + $"<p><strong>{HtmlPage.Encode(clientName)}</strong> asks to:</p>\n<ul class=\"scopes\">"
-            + string.Concat(requestedScopes.Select(scope => $"<li data-scope=\"{HtmlPage.Encode(scope)}\">{HtmlPage.Encode(ScopeDescriptions.Describe(scope))}</li>"))
-            + "</ul>\n"
+            + $"<p><strong>{HtmlPage.Encode(clientName)}</strong> asks to:</p>\n"
+            + ScopeList(requestedScopes)
             + $"<form method=\"post\" action=\"{Path}\">"
             + HtmlPage.AntiforgeryField(context, antiforgery)
             // The authorization request travels with the decision; OpenIddict validates it again on the way back.
@@ -147,13 +138,29 @@ internal static class AuthorizationEndpoint
             .SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string?>(field.Key, value)));
     }
 
-    private static OpenIddictAuthorizationDescriptor WithScopes(this OpenIddictAuthorizationDescriptor descriptor, IEnumerable<string> scopes)
+    /// <summary>Remembers the person's consent to the client for these scopes (a permanent authorization): its id.</summary>
+    public static async Task<string?> GiveConsentAsync(IOpenIddictAuthorizationManager authorizations, string applicationId,
+        string userId, IEnumerable<string> scopes, TimeProvider time)
     {
+        var descriptor = new OpenIddictAuthorizationDescriptor
+        {
+            ApplicationId = applicationId,
+            CreationDate = time.GetUtcNow(),
+            Status = Statuses.Valid,
+            Subject = userId,
+            Type = AuthorizationTypes.Permanent,
+        };
         descriptor.Scopes.UnionWith(scopes);
-        return descriptor;
+        return await authorizations.GetIdAsync(await authorizations.CreateAsync(descriptor));
     }
 
-    private static IResult Refuse(string error, string description)
+    /// <summary>The consent page's list: what each requested scope lets the client do.</summary>
+    public static string ScopeList(IEnumerable<string> scopes)
+        => "<ul class=\"scopes\">"
+            + string.Concat(scopes.Select(scope => $"<li data-scope=\"{HtmlPage.Encode(scope)}\">{HtmlPage.Encode(ScopeDescriptions.Describe(scope))}</li>"))
+            + "</ul>\n";
+
+    public static IResult Refuse(string error, string description)
         => Results.Forbid(
             authenticationSchemes: [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme],
             properties: new AuthenticationProperties(new Dictionary<string, string?>

@@ -46,6 +46,7 @@ internal static class SignInCookie
         app.MapSignInPage();
         app.MapAuthorizationEndpoint();
         app.MapEndSessionEndpoint();
+        app.MapDeviceVerificationPage();
     }
 
     /// <summary>
