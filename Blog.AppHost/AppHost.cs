@@ -34,7 +34,7 @@ var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames
 var issuer = IdentityParameters.IssuerOf(userService);
 userService.WithEnvironment("AuthorizationServer__Issuer", issuer);
 
-builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
+var postService = builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     // Several instances share the Redis level of the token cache; revocation events reach each one.
     .WithReplicas(builder.Configuration.GetValue("PostService:Replicas", 2))
     .WithReference(infrastructure.PostsDatabase).WaitFor(infrastructure.PostsDatabase)
@@ -45,6 +45,11 @@ builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     .WithServiceSettings()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
+
+// The API reference pages log in with the authorization code flow and come back to themselves: registered exactly.
+userService
+    .WithEnvironment("AuthorizationServer__ApiReferenceRedirectUris__0", ReferenceExpression.Create($"{userService.GetEndpoint("http")}/scalar/v1"))
+    .WithEnvironment("AuthorizationServer__ApiReferenceRedirectUris__1", ReferenceExpression.Create($"{postService.GetEndpoint("http")}/scalar/v1"));
 
 await builder.Build().RunAsync();
 return 0;

@@ -21,6 +21,9 @@ public static class BlogClients
     /// <summary>Where <see cref="Cli"/> may be sent after signing out, on any port as well.</summary>
     public const string CliPostLogoutRedirectUri = "http://127.0.0.1/signed-out";
 
+    /// <summary>The API reference pages (Development): public, authorization code with PKCE back to the page.</summary>
+    public const string ApiReference = "blog-api-reference";
+
     /// <summary>The post service: confidential; introspects tokens and reads user profiles.</summary>
     public const string PostService = "post-service";
 }

@@ -22,14 +22,15 @@ public sealed class NativeApp(BlogApplication application) : IDisposable
     public string Authority => UserService.BaseAddress!.GetLeftPart(UriPartial.Authority);
 
     /// <summary>A new authorization request: its URL, and the verifier and state only this app knows.</summary>
-    public AuthorizationRequest NewRequest(string scope = Scopes, string? codeChallengeMethod = "S256", string? redirectUri = null)
+    public AuthorizationRequest NewRequest(string scope = Scopes, string? codeChallengeMethod = "S256", string? redirectUri = null,
+        string clientId = BlogClients.Cli)
     {
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var state = Base64Url(RandomNumberGenerator.GetBytes(16));
         var challenge = codeChallengeMethod == "S256" ? Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))) : verifier;
         var parameters = new Dictionary<string, string?>
         {
-            ["client_id"] = BlogClients.Cli,
+            ["client_id"] = clientId,
             ["response_type"] = "code",
             ["redirect_uri"] = redirectUri ?? Listener.CallbackUri,
             ["scope"] = scope,
@@ -37,7 +38,8 @@ public sealed class NativeApp(BlogApplication application) : IDisposable
             ["code_challenge"] = challenge,
             ["code_challenge_method"] = codeChallengeMethod,
         };
-        return new AuthorizationRequest(QueryHelpers.AddQueryString($"{Authority}/connect/authorize", parameters), verifier, state, redirectUri ?? Listener.CallbackUri);
+        return new AuthorizationRequest(QueryHelpers.AddQueryString($"{Authority}/connect/authorize", parameters), verifier, state,
+            redirectUri ?? Listener.CallbackUri, clientId);
     }
 
     /// <summary>The authorization response the browser brought to the listener, checked against the request's state.</summary>
@@ -56,7 +58,7 @@ public sealed class NativeApp(BlogApplication application) : IDisposable
         => await UserService.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
         {
             Address = $"{Authority}/connect/token",
-            ClientId = BlogClients.Cli,
+            ClientId = request.ClientId,
             Code = code,
             RedirectUri = request.RedirectUri,
             CodeVerifier = verifier ?? request.Verifier,
@@ -80,4 +82,4 @@ public sealed class NativeApp(BlogApplication application) : IDisposable
     }
 }
 
-public sealed record AuthorizationRequest(string Url, string Verifier, string State, string RedirectUri);
+public sealed record AuthorizationRequest(string Url, string Verifier, string State, string RedirectUri, string ClientId);

@@ -46,6 +46,12 @@ public sealed class AuthorizationServerOptions
 
     [Required]
     public AdminAccountOptions Admin { get; set; } = new();
+
+    /// <summary>
+    /// The API reference pages the blog-api-reference client may return to (exact URLs, e.g.
+    /// <c>http://localhost:5102/scalar/v1</c>); the AppHost supplies both services' pages. None: the client has none.
+    /// </summary>
+    public string[] ApiReferenceRedirectUris { get; set; } = [];
 }
 
 /// <summary>
