@@ -21,6 +21,9 @@ catch (InfrastructureConfigurationException exception)
 var identity = IdentityParameters.Add(builder);
 
 var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames.UserService)
+    // More than one instance works: sign-in cookies, antiforgery and consent forms use data-protection keys kept in the
+    // users database, throttles live in Redis. One by default (the fault tests stop "the" user service).
+    .WithReplicas(builder.Configuration.GetValue("UserService:Replicas", 1))
     .WithReference(infrastructure.UsersDatabase).WaitFor(infrastructure.UsersDatabase)
     .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
     .WithEnvironment("AuthorizationServer__SigningKey", identity.SigningKey)

@@ -22,6 +22,8 @@ public sealed partial class SettingsTableTests
         BlogInfrastructureExtensions.DataDirectoryKey,
         "Infrastructure:PostgresBinDirectory",
         "PostService:Replicas",
+        "UserService:Replicas",
+        "UserService:PublicUrl",
     ];
 
     [Fact]

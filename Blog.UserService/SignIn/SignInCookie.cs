@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Blog.UserService.Authorization;
+using Blog.UserService.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
 using Blog.UserService.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -20,6 +22,12 @@ internal static class SignInCookie
 
     public static void AddSignInPages(this IHostApplicationBuilder builder)
     {
+        // The cookie, antiforgery tokens and the consent form are protected with keys every replica reads from the
+        // user service's database: a sign-in started on one replica continues on another, and survives restarts.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("Blog.UserService")
+            .PersistKeysToDbContext<UsersDbContext>();
+
         builder.Services.AddAuthentication()
             .AddCookie(Scheme, options =>
             {
