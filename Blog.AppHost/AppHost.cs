@@ -22,9 +22,11 @@ var identity = IdentityParameters.Add(builder);
 var postServiceSecrets = PostServiceSecrets.Add(builder);
 
 var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames.UserService)
+    // More than one instance works: sign-in cookies, antiforgery and consent forms use data-protection keys kept in the
+    // users database, throttles live in Redis. One by default (the fault tests stop "the" user service).
+    .WithReplicas(builder.Configuration.GetValue("UserService:Replicas", 1))
     .WithLogin(infrastructure.UserService.Database, BlogInfrastructureExtensions.UsersDatabaseName).WaitFor(infrastructure.UsersDatabase)
     .WithLogin(infrastructure.UserService.Redis, BlogInfrastructureExtensions.RedisName).WaitFor(infrastructure.Redis)
-    .WithEnvironment("AuthorizationServer__Issuer", IdentityParameters.Issuer)
     .WithEnvironment("AuthorizationServer__SigningKey", identity.SigningKey)
     .WithEnvironment("AuthorizationServer__EncryptionKey", identity.EncryptionKey)
     .WithEnvironment("AuthorizationServer__PostServiceClientSecret", identity.PostServiceClientSecret)
@@ -34,20 +36,27 @@ var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames
     .WithServiceSettings()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
+var issuer = IdentityParameters.IssuerOf(userService);
+userService.WithEnvironment("AuthorizationServer__Issuer", issuer);
 
-builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
+var postService = builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     // Several instances share the Redis level of the token cache; revocation events reach each one.
     .WithReplicas(builder.Configuration.GetValue("PostService:Replicas", 2))
     .WithLogin(infrastructure.PostService.Database, BlogInfrastructureExtensions.PostsDatabaseName).WaitFor(infrastructure.PostsDatabase)
     .WithLogin(infrastructure.PostService.Redis, BlogInfrastructureExtensions.RedisName).WaitFor(infrastructure.Redis)
     .WithReference(userService).WaitFor(userService)
-    .WithEnvironment("Authentication__Issuer", IdentityParameters.Issuer)
+    .WithEnvironment("Authentication__Issuer", issuer)
     .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
     .WithEnvironment("Authentication__DirectoryClientSecret", identity.PostServiceDirectorySecret)
     .WithEnvironment("Authentication__CacheEntryKey", postServiceSecrets.CacheEntryKey)
     .WithServiceSettings()
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
+
+// The API reference pages log in with the authorization code flow and come back to themselves: registered exactly.
+userService
+    .WithEnvironment("AuthorizationServer__ApiReferenceRedirectUris__0", ReferenceExpression.Create($"{userService.GetEndpoint("http")}/scalar/v1"))
+    .WithEnvironment("AuthorizationServer__ApiReferenceRedirectUris__1", ReferenceExpression.Create($"{postService.GetEndpoint("http")}/scalar/v1"));
 
 await builder.Build().RunAsync();
 return 0;

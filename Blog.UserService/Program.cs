@@ -4,6 +4,7 @@ using Blog.UserService.Accounts;
 using Blog.UserService.Admin;
 using Blog.UserService.Authorization;
 using Blog.UserService.OpenApi;
+using Blog.UserService.SignIn;
 using Blog.UserService.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddUserServiceOpenApi();
+builder.AddSignInPages();
 
 var app = builder.Build();
 
@@ -27,7 +29,10 @@ app.UseAuthorization();
 app.MapBlogApiReference();
 app.MapDefaultEndpoints();
 app.MapTokenEndpoint();
+app.MapSignInPages();
+app.MapUserInfoEndpoint();
 app.MapAccountApi();
+app.MapConsentsApi();
 app.MapAdminApi();
 app.MapUserDirectoryApi();
 

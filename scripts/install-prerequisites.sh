@@ -9,6 +9,8 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v setpriv >/dev/null || missing+=(util-linux)
 # The README's five-minute tour (run by the tests) is plain curl.
 command -v curl >/dev/null || missing+=(curl)
+# The sign-in tests drive Debian's Chromium headless through Playwright (no browser download); fonts for its screenshots.
+command -v chromium >/dev/null || missing+=(chromium fonts-liberation)
 
 if ! command -v dotnet >/dev/null; then
   echo "Blog needs the .NET 10 SDK (see global.json): https://dot.net/download" >&2
@@ -17,7 +19,7 @@ fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    echo "Blog needs these Debian packages (local infrastructure mode; curl for the README's tour): ${missing[*]}." >&2
+    echo "Blog needs these Debian packages (local infrastructure mode; curl for the README's tour; chromium for the sign-in tests): ${missing[*]}." >&2
     echo "Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}), or run with a container runtime (Infrastructure:Mode=containers)." >&2
     exit 1
   fi

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Aspire.Hosting.Publishing;
-using Blog.ServiceDefaults;
 
 namespace Blog.AppHost.Identity;
 
@@ -17,11 +16,26 @@ public sealed record IdentityParameters(
     IResourceBuilder<ParameterResource> AdminUserName,
     IResourceBuilder<ParameterResource> AdminPassword)
 {
+    /// <summary>Setting of the AppHost: the user service's public URL in a deployment (default: its http endpoint).</summary>
+    public const string PublicUrlSetting = "UserService:PublicUrl";
+
     /// <summary>
-    /// The issuer both sides pin. It is the user service's service-discovery name, so the post service resolves the
-    /// discovery document and the introspection endpoint it names through Aspire service discovery.
+    /// The issuer both services pin: the user service's public URL, the one clients reach it by (RFC 8414 section 3.3
+    /// wants the discovery document's issuer to be the URL it was fetched from). In development that is the endpoint
+    /// ./run.sh prints; a deployment sets <see cref="PublicUrlSetting"/>. The post service reaches the user service by
+    /// service discovery all the same (its back channel), so the public URL need not resolve inside a cluster.
     /// </summary>
-    public const string Issuer = "http://" + BlogServiceNames.UserService + "/";
+    public static ReferenceExpression IssuerOf(IResourceBuilder<ProjectResource> userService)
+    {
+        var configured = userService.ApplicationBuilder.Configuration[PublicUrlSetting];
+        if (!string.IsNullOrEmpty(configured))
+        {
+            var publicUrl = new Uri(configured, UriKind.Absolute).AbsoluteUri;
+            return ReferenceExpression.Create($"{(publicUrl.EndsWith('/') ? publicUrl : publicUrl + "/")}");
+        }
+
+        return ReferenceExpression.Create($"{userService.GetEndpoint("http")}/");
+    }
 
     public static IdentityParameters Add(IDistributedApplicationBuilder builder) => new(
         builder.AddParameter("token-signing-key", new RsaPrivateKeyParameterDefault(), secret: true, persist: true),

@@ -13,11 +13,12 @@ namespace Blog.AppHost.Infrastructure;
 public sealed partial record ServiceAccount(string Name, string DatabaseName, string RedisRules)
 {
     /// <summary>
-    /// Writes revocation markers and publishes them; counts its rate limits and login throttling. Markers are read
+    /// Writes revocation markers and publishes them; counts its rate limits, login throttling and device-flow polling
+    /// pace. Markers are read
     /// too (a delayed delivery must not overwrite a later revocation), never the token cache.
     /// </summary>
     public static readonly ServiceAccount UserService = new(BlogServiceNames.UserService, BlogInfrastructureExtensions.UsersDatabaseName,
-        "resetkeys ~blog:revoked:* ~blog:ratelimit:* ~blog:login-throttle:* resetchannels &blog:revocations " +
+        "resetkeys ~blog:revoked:* ~blog:ratelimit:* ~blog:login-throttle:* ~blog:device-poll:* resetchannels &blog:revocations " +
         "-@all +@connection +@read +@write +@scripting +publish -@dangerous");
 
     /// <summary>

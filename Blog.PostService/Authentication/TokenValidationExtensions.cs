@@ -37,6 +37,7 @@ internal static class TokenValidationExtensions
         services.AddHostedService<RevocationSubscriber>();
         services.AddSingleton<SingleFlight<TokenValidationOutcome>>();
         services.AddTransient<IntrospectionHttpHandler>();
+        services.AddTransient<BackChannelHandler>();
         services.AddOptions<RejectedTokenLimitOptions>()
             .Bind(builder.Configuration.GetSection(RejectedTokenLimitOptions.SectionName))
             .ValidateDataAnnotations()
@@ -66,6 +67,8 @@ internal static class TokenValidationExtensions
             .Configure<IOptions<TokenValidationOptions>>((validation, settings) =>
             {
                 validation.Issuer = settings.Value.Issuer;
+                // Discovery over the back channel; the endpoints it names (public URLs) are redirected there too.
+                validation.ConfigurationEndpoint = new Uri(settings.Value.BackChannel, ".well-known/openid-configuration");
                 validation.ClientId = settings.Value.ClientId;
                 validation.ClientSecret = settings.Value.ClientSecret;
                 validation.Audiences.Add(settings.Value.Audience);
@@ -106,6 +109,8 @@ internal sealed class IntrospectionHttpClientConfiguration : IPostConfigureOptio
             }
 
             builder.AdditionalHandlers.Insert(0, builder.Services.GetRequiredService<IntrospectionHttpHandler>());
+            // Outermost, so every attempt's address is already the back channel when service discovery resolves it.
+            builder.AdditionalHandlers.Insert(0, builder.Services.GetRequiredService<BackChannelHandler>());
         });
     }
 }

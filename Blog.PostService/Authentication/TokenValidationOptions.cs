@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Blog.ServiceDefaults;
 using Blog.ServiceDefaults.OAuth;
 using Microsoft.Extensions.Options;
 
@@ -12,9 +13,16 @@ public sealed class TokenValidationOptions
 {
     public const string SectionName = "Authentication";
 
-    /// <summary>The issuer both sides pin; also the service-discovery name that resolves the discovery document.</summary>
+    /// <summary>The issuer both sides pin: the user service's public URL, which tokens and its discovery document name.</summary>
     [Required]
     public Uri? Issuer { get; set; }
+
+    /// <summary>
+    /// Where this service reaches the user service (discovery, introspection): its service-discovery name, so the public
+    /// URL in <see cref="Issuer"/> need not be reachable from here.
+    /// </summary>
+    [Required]
+    public Uri BackChannel { get; set; } = new("http://" + BlogServiceNames.UserService + "/");
 
     [Required]
     public string ClientId { get; set; } = BlogClients.PostService;
@@ -98,6 +106,11 @@ internal sealed class TokenValidationOptionsValidator : IValidateOptions<TokenVa
         if (options.Issuer is { IsAbsoluteUri: false })
         {
             failures.Add($"{nameof(options.Issuer)} must be an absolute URI.");
+        }
+
+        if (options.BackChannel is { IsAbsoluteUri: false })
+        {
+            failures.Add($"{nameof(options.BackChannel)} must be an absolute URI.");
         }
 
         RequirePositive(options.CacheMaxLifetime, nameof(options.CacheMaxLifetime));

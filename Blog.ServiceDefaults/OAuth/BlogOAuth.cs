@@ -6,8 +6,23 @@ namespace Blog.ServiceDefaults.OAuth;
 /// <summary>The clients registered at the user service.</summary>
 public static class BlogClients
 {
-    /// <summary>Public client of people: password and refresh_token grants.</summary>
+    /// <summary>Public client of people: password (legacy, Development only) and refresh_token grants.</summary>
     public const string BlogClient = "blog-client";
+
+    /// <summary>
+    /// Public native client (a command line): authorization code with PKCE through a loopback redirect on any port, the
+    /// device flow, refresh tokens.
+    /// </summary>
+    public const string Cli = "blog-cli";
+
+    /// <summary>Loopback redirect of <see cref="Cli"/>, registered without a port: any port matches (RFC 8252 section 7.3).</summary>
+    public const string CliRedirectUri = "http://127.0.0.1/callback";
+
+    /// <summary>Where <see cref="Cli"/> may be sent after signing out, on any port as well.</summary>
+    public const string CliPostLogoutRedirectUri = "http://127.0.0.1/signed-out";
+
+    /// <summary>The API reference pages (Development): public, authorization code with PKCE back to the page.</summary>
+    public const string ApiReference = "blog-api-reference";
 
     /// <summary>The post service as a resource server: confidential; introspects tokens, nothing else.</summary>
     public const string PostService = "post-service";

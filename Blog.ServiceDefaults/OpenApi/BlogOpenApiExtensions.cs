@@ -15,8 +15,14 @@ public sealed class BlogApiReference
     /// <summary>The one OAuth 2 security scheme of both documents.</summary>
     public const string SecuritySchemeName = "oauth2";
 
-    /// <summary>The public client people log in with (password grant, no secret).</summary>
+    /// <summary>The public client of the legacy password grant (Development only, no secret).</summary>
     public const string PublicClientId = BlogClients.BlogClient;
+
+    /// <summary>The reference pages' own public client: authorization code with PKCE, redirected back to the page.</summary>
+    public const string ReferenceClientId = BlogClients.ApiReference;
+
+    /// <summary>The authorization endpoint beside a token endpoint (<c>/connect/authorize</c> beside <c>/connect/token</c>).</summary>
+    public static Uri AuthorizationUrlOf(Uri tokenUrl) => new(tokenUrl, "authorize");
 
     /// <summary>Where the interactive reference is served (Development only): <c>/scalar/v1</c>.</summary>
     public const string ReferencePath = "/scalar/v1";
@@ -90,7 +96,8 @@ public static class BlogOpenApiExtensions
 
     /// <summary>
     /// <c>/openapi/v1.json</c> always; in Development also the interactive reference at <c>/scalar/v1</c>, set up to log
-    /// in with the password grant as the public client (its proxy off: requests go from the browser straight to Blog).
+    /// in with the authorization code flow and PKCE as its own public client: "Authorize" opens the user service's
+    /// sign-in and consent pages and comes back to the page (its proxy off: requests go from the browser straight to Blog).
     /// </summary>
     public static WebApplication MapBlogApiReference(this WebApplication app)
     {
@@ -98,12 +105,14 @@ public static class BlogOpenApiExtensions
         if (app.Environment.IsDevelopment())
         {
             var reference = app.Services.GetRequiredService<BlogApiReference>();
-            app.MapScalarApiReference(options => options
+            app.MapScalarApiReference((options, http) => options
                 .WithTitle(reference.Title)
                 .AddPreferredSecuritySchemes(BlogApiReference.SecuritySchemeName)
-                .AddPasswordFlow(BlogApiReference.SecuritySchemeName, flow => flow
-                    .WithClientId(BlogApiReference.PublicClientId)
-                    .WithCredentialsLocation(CredentialsLocation.Body)
+                .AddAuthorizationCodeFlow(BlogApiReference.SecuritySchemeName, flow => flow
+                    .WithClientId(BlogApiReference.ReferenceClientId)
+                    .WithPkce(Pkce.Sha256)
+                    // The page itself, as the user service registered it (exact match).
+                    .WithRedirectUri($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{BlogApiReference.ReferencePath}")
                     .WithSelectedScopes(reference.DefaultScopes)));
         }
 

@@ -20,7 +20,10 @@ internal static class OpenApiOptionsExtensions
             return Task.CompletedTask;
         });
 
-    /// <summary>The one OAuth 2 security scheme: the password flow (and client credentials where the service takes them).</summary>
+    /// <summary>
+    /// The one OAuth 2 security scheme: the authorization code flow (with PKCE, what the reference pages use), the
+    /// legacy password flow, and client credentials where the service takes them.
+    /// </summary>
     public static OpenApiOptions ApplyOAuthSecurityScheme(this OpenApiOptions options, BlogApiReference reference)
         => options.AddDocumentTransformer((document, context, _) =>
         {
@@ -28,6 +31,13 @@ internal static class OpenApiOptionsExtensions
             var tokenUrl = reference.TokenUrl(context.ApplicationServices, http);
             var flows = new OpenApiOAuthFlows
             {
+                AuthorizationCode = new OpenApiOAuthFlow
+                {
+                    AuthorizationUrl = BlogApiReference.AuthorizationUrlOf(tokenUrl),
+                    TokenUrl = tokenUrl,
+                    RefreshUrl = tokenUrl,
+                    Scopes = new Dictionary<string, string>(reference.Scopes),
+                },
                 Password = new OpenApiOAuthFlow
                 {
                     TokenUrl = tokenUrl,
@@ -45,8 +55,9 @@ internal static class OpenApiOptionsExtensions
             document.Components.SecuritySchemes[BlogApiReference.SecuritySchemeName] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.OAuth2,
-                Description = $"Log in with the password grant as client '{BlogApiReference.PublicClientId}' (no secret); "
-                    + "the access token is then sent as 'Authorization: Bearer ...'.",
+                Description = $"Log in with the authorization code flow and PKCE (S256) as client '{BlogApiReference.ReferenceClientId}' "
+                    + $"(no secret): the user service's sign-in and consent pages. In Development also the legacy password grant as "
+                    + $"client '{BlogApiReference.PublicClientId}'. The access token is then sent as 'Authorization: Bearer ...'.",
                 Flows = flows,
             };
             return Task.CompletedTask;

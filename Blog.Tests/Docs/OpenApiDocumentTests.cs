@@ -21,6 +21,8 @@ public sealed partial class OpenApiDocumentTests(BlogAppFixture fixture)
         ["GET /api/account/me"] = ["account"],
         ["POST /api/account/password"] = ["account"],
         ["POST /api/account/logout-all"] = ["account"],
+        ["GET /api/account/consents"] = ["account"],
+        ["DELETE /api/account/consents/{id}"] = ["account"],
         ["GET /api/admin/users"] = ["account"],
         ["GET /api/admin/users/{id}"] = ["account"],
         ["PUT /api/admin/users/{id}/roles"] = ["account"],

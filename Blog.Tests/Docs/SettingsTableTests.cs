@@ -22,6 +22,8 @@ public sealed partial class SettingsTableTests
         BlogInfrastructureExtensions.DataDirectoryKey,
         "Infrastructure:PostgresBinDirectory",
         "PostService:Replicas",
+        "UserService:Replicas",
+        "UserService:PublicUrl",
     ];
 
     [Fact]
@@ -127,6 +129,7 @@ public sealed partial class SettingsTableTests
         _ when type == typeof(int) => int.Parse(text, CultureInfo.InvariantCulture),
         _ when type == typeof(bool) => bool.Parse(text),
         _ when type == typeof(string) => text,
+        _ when type == typeof(Uri) => new Uri(text, UriKind.Absolute),
         _ => throw new InvalidOperationException($"no parser for {type}"),
     };
 

@@ -51,6 +51,9 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
         new(Users, "GET /api/account/me",                   "",                Plain,             [  401,    200,   200,   200, 403,     401,     401,      401]),
         new(Users, "POST /api/account/password",            FreshCallers,      ChangePassword,    [  401,    204,   204,   204, 403,     401,     401,      401]),
         new(Users, "POST /api/account/logout-all",          FreshCallers,      Plain,             [  401,    204,   204,   204, 403,     401,     401,      401]),
+        new(Users, "GET /api/account/consents",             "",                Plain,             [  401,    200,   200,   200, 403,     401,     401,      401]),
+        // Nobody's consent: a person's own would be revoked, another's is as unknown as this one.
+        new(Users, "DELETE /api/account/consents/{id}",     "unknown",         UnknownConsent,    [  401,    404,   404,   404, 403,     401,     401,      401]),
         new(Users, "GET /api/admin/users",                  "",                Plain,             [  401,    403,   403,   200, 403,     401,     401,      401]),
         new(Users, "GET /api/admin/users/{id}",             "",                TargetUser,        [  401,    403,   403,   200, 403,     401,     401,      401]),
         new(Users, "PUT /api/admin/users/{id}/roles",       "fresh target",    SetRoles,          [  401,    403,   403,   200, 403,     401,     401,      401]),
@@ -194,6 +197,9 @@ public sealed class AuthorizationMatrixTests(BlogAppFixture fixture, ITestOutput
 
     private static Task<HttpRequestMessage> ChangePassword(World world, Row row, Credentials caller, CancellationToken cancellationToken)
         => Request(row, row.Path, new { currentPassword = caller.User?.Password ?? IdentityClient.NewPassword(), newPassword = IdentityClient.NewPassword() });
+
+    private static Task<HttpRequestMessage> UnknownConsent(World world, Row row, Credentials caller, CancellationToken cancellationToken)
+        => Request(row, row.WithId(Guid.NewGuid().ToString()));
 
     private static Task<HttpRequestMessage> TargetUser(World world, Row row, Credentials caller, CancellationToken cancellationToken)
         => Request(row, row.WithId(world.Target.Id));

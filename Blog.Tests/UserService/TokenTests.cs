@@ -42,7 +42,8 @@ public sealed class TokenTests(BlogAppFixture fixture)
         Assert.Equal(user.DisplayName, active.GetProperty("name").GetString());
         Assert.False(active.TryGetProperty("preferred_username", out _));
         Assert.Equal("author", active.GetProperty("role").GetString());
-        Assert.Equal("http://userservice/", active.GetProperty("iss").GetString());
+        // The issuer is the user service's public URL, the one this client reaches it by.
+        Assert.Equal(_identity.UserService.BaseAddress!.AbsoluteUri, active.GetProperty("iss").GetString());
         Assert.Equal(["post-service"], IdentityClient.Audiences(active));
         Assert.Contains("posts", active.GetProperty("scope").GetString()!.Split(' '));
         var expiresIn = DateTimeOffset.FromUnixTimeSeconds(active.GetProperty("exp").GetInt64()) - DateTimeOffset.UtcNow;

@@ -64,7 +64,9 @@ public sealed class TokenValidationSetupTests
 
         Assert.Single(openIddictChain.OfType<IntrospectionHttpHandler>());
         Assert.Empty(openIddictChain.OfType<ResilienceHandler>());
-        Assert.IsType<IntrospectionHttpHandler>(openIddictChain[0]);
+        // The back channel's rewrite first, then the one resilience layer, each attempt then resolved by service discovery.
+        Assert.IsType<BackChannelHandler>(openIddictChain[0]);
+        Assert.IsType<IntrospectionHttpHandler>(openIddictChain[1]);
         Assert.Equal(2, otherChain.OfType<ResilienceHandler>().Count());
         Assert.Empty(otherChain.OfType<IntrospectionHttpHandler>());
     }

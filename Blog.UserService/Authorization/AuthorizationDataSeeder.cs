@@ -57,6 +57,61 @@ internal sealed partial class AuthorizationDataSeeder(
 
         await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
         {
+            ClientId = BlogClients.Cli,
+            ClientType = ClientTypes.Public,
+            ApplicationType = ApplicationTypes.Native,
+            ConsentType = ConsentTypes.Explicit,
+            DisplayName = "Blog command line",
+            RedirectUris = { new Uri(BlogClients.CliRedirectUri) },
+            PostLogoutRedirectUris = { new Uri(BlogClients.CliPostLogoutRedirectUri) },
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.Token,
+                Permissions.Endpoints.Revocation,
+                Permissions.Endpoints.EndSession,
+                Permissions.Endpoints.DeviceAuthorization,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.DeviceCode,
+                Permissions.GrantTypes.RefreshToken,
+                Permissions.ResponseTypes.Code,
+                Permissions.Scopes.Profile,
+                Permissions.Prefixes.Scope + BlogScopes.Posts,
+                Permissions.Prefixes.Scope + BlogScopes.Account,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        }, cancellationToken);
+
+        var apiReference = new OpenIddictApplicationDescriptor
+        {
+            ClientId = BlogClients.ApiReference,
+            ClientType = ClientTypes.Public,
+            ApplicationType = ApplicationTypes.Web,
+            ConsentType = ConsentTypes.Explicit,
+            DisplayName = "Blog API reference",
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.Token,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
+                Permissions.ResponseTypes.Code,
+                Permissions.Scopes.Profile,
+                Permissions.Scopes.Roles,
+                Permissions.Prefixes.Scope + BlogScopes.Posts,
+                Permissions.Prefixes.Scope + BlogScopes.Account,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        };
+        foreach (var redirectUri in options.Value.ApiReferenceRedirectUris)
+        {
+            apiReference.RedirectUris.Add(new Uri(redirectUri, UriKind.Absolute));
+        }
+
+        await UpsertApplicationAsync(apiReference, cancellationToken);
+
+        await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
+        {
             ClientId = BlogClients.PostService,
             ClientSecret = options.Value.PostServiceClientSecret,
             ClientType = ClientTypes.Confidential,

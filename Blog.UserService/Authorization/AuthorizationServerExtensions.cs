@@ -35,6 +35,7 @@ public static class AuthorizationServerExtensions
         builder.Services.AddBlogAuthorizationPolicies();
         builder.Services.AddRevocationDelivery();
         builder.AddLoginProtection();
+        builder.Services.AddScoped<PasswordCheck>();
         builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
     }
 
@@ -75,11 +76,25 @@ public static class AuthorizationServerExtensions
             {
                 options.SetTokenEndpointUris("connect/token")
                     .SetIntrospectionEndpointUris("connect/introspect")
-                    .SetRevocationEndpointUris("connect/revoke");
+                    .SetRevocationEndpointUris("connect/revoke")
+                    .SetAuthorizationEndpointUris("connect/authorize")
+                    .SetEndSessionEndpointUris("connect/endsession")
+                    .SetUserInfoEndpointUris("connect/userinfo")
+                    .SetDeviceAuthorizationEndpointUris("connect/device")
+                    .SetEndUserVerificationEndpointUris("connect/verify");
 
-                options.AllowPasswordFlow()
+                // The password grant is enabled by AuthorizationServer:AllowPasswordGrant only (see ApplySettings).
+                options.AllowAuthorizationCodeFlow()
+                    .AllowDeviceAuthorizationFlow()
                     .AllowRefreshTokenFlow()
                     .AllowClientCredentialsFlow();
+                // Every code needs PKCE, and only S256: "plain" would hand the verifier to whoever sees the request.
+                options.RequireProofKeyForCodeExchange();
+                options.Configure(server =>
+                {
+                    server.CodeChallengeMethods.Clear();
+                    server.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
+                });
 
                 options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess,
                     BlogScopes.Posts, BlogScopes.Account, BlogScopes.UsersRead);
@@ -90,11 +105,17 @@ public static class AuthorizationServerExtensions
                 options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
 
                 options.AddEventHandler(PublishRevokedToken.Descriptor);
+                options.AddEventHandler(DevicePollingPace.Descriptor);
                 options.AddEventHandler(ExposeAuthorizationId.Descriptor);
                 options.AddEventHandler(RevokeLoginOfRevokedRefreshToken.Descriptor);
                 options.AddEventHandler(RevokeLoginOnRefreshTokenReuse.Descriptor);
 
-                var aspNetCore = options.UseAspNetCore().EnableTokenEndpointPassthrough();
+                var aspNetCore = options.UseAspNetCore()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough();
                 if (allowHttp)
                 {
                     // Local runs are plain http (no development certificate); production requires https.
@@ -124,6 +145,11 @@ public static class AuthorizationServerExtensions
         if (settings.Issuer is not null)
         {
             server.Issuer = settings.Issuer;
+        }
+
+        if (settings.AllowPasswordGrant)
+        {
+            server.GrantTypes.Add(GrantTypes.Password);
         }
 
         server.AccessTokenLifetime = settings.AccessTokenLifetime;

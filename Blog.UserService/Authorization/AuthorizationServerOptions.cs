@@ -13,6 +13,12 @@ public sealed class AuthorizationServerOptions
     [Required]
     public Uri? Issuer { get; set; }
 
+    /// <summary>
+    /// The legacy password grant (RFC 9700 section 2.4: must not be used; the client sees the password). On in
+    /// Development only, for the curl tour and the tests; clients use the authorization code or device flow.
+    /// </summary>
+    public bool AllowPasswordGrant { get; set; }
+
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -44,6 +50,12 @@ public sealed class AuthorizationServerOptions
 
     [Required]
     public AdminAccountOptions Admin { get; set; } = new();
+
+    /// <summary>
+    /// The API reference pages the blog-api-reference client may return to (exact URLs, e.g.
+    /// <c>http://localhost:5102/scalar/v1</c>); the AppHost supplies both services' pages. None: the client has none.
+    /// </summary>
+    public string[] ApiReferenceRedirectUris { get; set; } = [];
 }
 
 /// <summary>

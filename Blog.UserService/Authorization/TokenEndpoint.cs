@@ -37,35 +37,34 @@ public static partial class TokenEndpoint
     private static async Task<IResult> ExchangeAsync(
         HttpContext context,
         UserManager<BlogUser> users,
-        SignInManager<BlogUser> signIn,
+        PasswordCheck passwords,
         IOpenIddictScopeManager scopes,
         IOpenIddictApplicationManager applications,
         IOpenIddictAuthorizationManager authorizations,
         IOptions<AuthorizationServerOptions> serverOptions,
-        TimeProvider timeProvider,
-        LoginThrottle throttle,
-        ILoggerFactory loggers)
+        TimeProvider timeProvider)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
-        var logger = loggers.CreateLogger(typeof(TokenEndpoint));
 
         if (request.IsPasswordGrantType())
         {
             var now = timeProvider.GetUtcNow();
             return await PasswordGrantAsync(context, request.Username ?? "", request.Password ?? "", request.GetScopes(), LoginTime.Of(now, now, serverOptions.Value),
-                users, signIn, scopes, throttle, logger);
+                passwords, users, scopes);
         }
 
-        if (request.IsRefreshTokenGrantType())
+        // A refresh token, an authorization code or an approved device code: OpenIddict has validated it (PKCE's
+        // verifier and the redirect URI of a code included) and restored the login's authorization.
+        if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType() || request.IsDeviceCodeGrantType())
         {
             var authenticated = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             var userId = authenticated.Principal?.GetClaim(Claims.Subject);
             var user = userId is null ? null : await users.FindByIdAsync(userId);
             // The user may have been deleted, locked or demoted since: check again and reload the roles.
-            if (user is null || !await signIn.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
+            if (user is null || !await passwords.CanSignInAsync(user))
             {
-                return InvalidGrant("The refresh token is no longer valid.");
+                return InvalidGrant("The grant is no longer valid.");
             }
 
             // A login ends at its absolute lifetime however often it was refreshed (RFC 9700 section 4.14.2).
@@ -99,60 +98,35 @@ public static partial class TokenEndpoint
             properties: ErrorProperties(Errors.UnsupportedGrantType, "The grant type is not supported."));
     }
 
-    /// <summary>
-    /// Unknown user, wrong password, locked account and throttled source each verify one password hash (a dummy for an
-    /// unknown user) before answering, so the time taken tells nothing; the answer is the same for all but a throttled
-    /// source, whose refusal depends only on its own failures, never on whether the account exists. A failure counts
-    /// against (account, source) only: guessing never locks the account nor touches its owner's tokens.
-    /// </summary>
+    /// <summary>The password check shared with the sign-in page (<see cref="PasswordCheck"/>), then the user's tokens.</summary>
     private static async Task<IResult> PasswordGrantAsync(
         HttpContext context, string userName, string password, ImmutableArray<string> requestedScopes, LoginTime login,
-        UserManager<BlogUser> users, SignInManager<BlogUser> signIn, IOpenIddictScopeManager scopes, LoginThrottle throttle, ILogger logger)
+        PasswordCheck passwords, UserManager<BlogUser> users, IOpenIddictScopeManager scopes)
     {
-        var source = ClientAddresses.PartitionOf(context);
-        var account = users.NormalizeName(userName) ?? "";
-        var wait = await throttle.GetWaitAsync(account, source);
-        var user = await users.FindByNameAsync(userName);
-        bool passwordMatches;
-        if (user is null)
+        var result = await passwords.CheckAsync(context, userName, password);
+        if (result.RetryAfter is { } retryAfter)
         {
-            users.PasswordHasher.VerifyHashedPassword(new BlogUser(), DummyPasswordHash.Value, password);
-            passwordMatches = false;
-        }
-        else
-        {
-            // Hashes for a locked account too (Identity's CheckPasswordSignInAsync returns before hashing for it).
-            passwordMatches = await users.CheckPasswordAsync(user, password);
-        }
-
-        if (wait is { } retryAfter)
-        {
-            LogThrottled(logger);
             context.Response.SetRetryAfter(retryAfter);
             return InvalidGrant(TooManyFailures);
         }
 
-        if (user is null || !passwordMatches)
-        {
-            await throttle.RecordFailureAsync(account, source);
-            return InvalidGrant(InvalidCredentials);
-        }
-
-        if (await users.IsLockedOutAsync(user) || !await signIn.CanSignInAsync(user))
-        {
-            LogLockedOut(logger, user.Id);
-            return InvalidGrant(InvalidCredentials);
-        }
-
-        await throttle.ResetAsync(account, source);
-        return await SignInUserAsync(user, requestedScopes, requestedScopes, login, users, scopes);
+        return result.User is { } user
+            ? await SignInUserAsync(user, requestedScopes, requestedScopes, login, users, scopes)
+            : InvalidGrant(InvalidCredentials);
     }
 
-    private static async Task<IResult> SignInUserAsync(
+    /// <summary>The user's tokens (or, at the authorization endpoint, code): claims, scopes, audiences, destinations.</summary>
+    /// <param name="authorizationId">The remembered consent the tokens belong to, when the person gave one.</param>
+    internal static async Task<IResult> SignInUserAsync(
         BlogUser user, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, LoginTime login,
-        UserManager<BlogUser> users, IOpenIddictScopeManager scopes)
+        UserManager<BlogUser> users, IOpenIddictScopeManager scopes, string? authorizationId = null, AuthenticationProperties? properties = null)
     {
         var identity = NewIdentity();
+        if (authorizationId is not null)
+        {
+            identity.SetAuthorizationId(authorizationId);
+        }
+
         // OpenID Connect's claims: name is the display name, preferred_username the login name.
         identity.SetClaim(Claims.Subject, user.Id)
             .SetClaim(Claims.Name, user.DisplayName)
@@ -163,7 +137,7 @@ public static partial class TokenEndpoint
         identity.AddClaim(new Claim(Claims.AuthenticationTime,
             login.LoggedInAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
         identity.SetRefreshTokenLifetime(login.RefreshTokenLifetime);
-        return await SignInAsync(identity, grantedScopes, accessTokenScopes, scopes);
+        return await SignInAsync(identity, grantedScopes, accessTokenScopes, scopes, properties);
     }
 
     /// <summary>
@@ -184,7 +158,7 @@ public static partial class TokenEndpoint
     }
 
     /// <summary>A login's time, and the lifetime of the refresh token issued for it now.</summary>
-    private readonly record struct LoginTime(DateTimeOffset LoggedInAt, TimeSpan RefreshTokenLifetime)
+    internal readonly record struct LoginTime(DateTimeOffset LoggedInAt, TimeSpan RefreshTokenLifetime)
     {
         public static LoginTime Of(DateTimeOffset loggedInAt, DateTimeOffset now, AuthorizationServerOptions options)
             => new(loggedInAt, LoginLifetime.RefreshTokenLifetime(loggedInAt, now, options));
@@ -193,7 +167,8 @@ public static partial class TokenEndpoint
     /// <param name="grantedScopes">The grant's scopes, which a refresh token keeps.</param>
     /// <param name="accessTokenScopes">The access token's scopes: the granted ones, or the subset a refresh asked for.</param>
     private static async Task<IResult> SignInAsync(
-        ClaimsIdentity identity, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, IOpenIddictScopeManager scopes)
+        ClaimsIdentity identity, ImmutableArray<string> grantedScopes, ImmutableArray<string> accessTokenScopes, IOpenIddictScopeManager scopes,
+        AuthenticationProperties? properties = null)
     {
         // OpenIddict has checked the client's scope permissions; the resources (audiences) follow from the access
         // token's scopes: one token per resource when the client asks for one resource's scope.
@@ -206,7 +181,7 @@ public static partial class TokenEndpoint
 
         identity.SetResources(resources);
         identity.SetDestinations(claim => GetDestinations(claim, identity));
-        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        return Results.SignIn(new ClaimsPrincipal(identity), properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
     private static ClaimsIdentity NewIdentity()
@@ -241,12 +216,4 @@ public static partial class TokenEndpoint
         [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
     });
 
-    private static readonly Lazy<string> DummyPasswordHash = new(() =>
-        new PasswordHasher<BlogUser>().HashPassword(new BlogUser(), Guid.NewGuid().ToString()));
-
-    [LoggerMessage(LogLevel.Information, "Password grant refused: too many failures for the user name from the client's address")]
-    private static partial void LogThrottled(ILogger logger);
-
-    [LoggerMessage(LogLevel.Warning, "Password grant refused: account {UserId} is locked out")]
-    private static partial void LogLockedOut(ILogger logger, string userId);
 }
