@@ -54,9 +54,11 @@ var postService = builder.AddProject<Projects.Blog_PostService>(BlogServiceNames
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
 
 // The API reference pages log in with the authorization code flow and come back to themselves: registered exactly.
-userService
-    .WithEnvironment("AuthorizationServer__ApiReferenceRedirectUris__0", ReferenceExpression.Create($"{userService.GetEndpoint("http")}/scalar/v1"))
-    .WithEnvironment("AuthorizationServer__ApiReferenceRedirectUris__1", ReferenceExpression.Create($"{postService.GetEndpoint("http")}/scalar/v1"));
+foreach (var (index, service) in new IResourceBuilder<ProjectResource>[] { userService, postService }.Index())
+{
+    userService.WithEnvironment($"AuthorizationServer__ApiReferenceRedirectUris__{index}",
+        ReferenceExpression.Create($"{service.GetEndpoint("http")}/scalar/v1"));
+}
 
 await builder.Build().RunAsync();
 return 0;
