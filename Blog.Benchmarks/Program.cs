@@ -51,7 +51,9 @@ foreach (var instance in blog.Instances.Values)
 using var userService = blog.CreateClient(BlogUnderTest.UserService);
 using var postService = blog.CreateClient(BlogUnderTest.PostService);
 var account = await BenchmarkAccount.CreateAsync(userService, postService, run.Token);
-var scenarios = Scenarios.Create(blog.Instances, account)
+var introspectionForm = $"client_id={Uri.EscapeDataString(Blog.ServiceDefaults.OAuth.BlogClients.PostService)}"
+    + $"&client_secret={Uri.EscapeDataString(await blog.GetParameterValueAsync(Blog.TestKit.BlogResources.PostServiceClientSecret))}&token={Uri.EscapeDataString(account.AccessToken)}";
+var scenarios = Scenarios.Create(blog.Instances, account, introspectionForm)
     .Where(scenario => options.OnlyScenarios.Count == 0 || options.OnlyScenarios.Contains(scenario.Key))
     .ToList();
 

@@ -16,10 +16,12 @@ public static class Scenarios
     public const string MineRedis = "mine-redis";
     public const string MineUncached = "mine-uncached";
     public const string PasswordGrant = "password-grant";
+    public const string Introspection = "introspection";
 
     public const int PasswordGrantConnections = 4;
 
-    public static IReadOnlyList<Scenario> Create(IReadOnlyDictionary<string, ServiceInstance> instances, BenchmarkAccount account)
+    /// <param name="introspectionForm">The post service's introspection request for the account's token (its client and secret).</param>
+    public static IReadOnlyList<Scenario> Create(IReadOnlyDictionary<string, ServiceInstance> instances, BenchmarkAccount account, string introspectionForm)
     {
         Uri Url(string instance, string path) => new(instances[instance].Address, path);
         var token = account.AccessToken;
@@ -39,6 +41,10 @@ public static class Scenarios
             // the token, storing the refresh token): 32 connections would only measure a queue. Four saturate it.
             new(PasswordGrant, "issuance", "POST /connect/token, password grant", BlogUnderTest.UserService,
                 new(Url(BlogUnderTest.UserService, "/connect/token"), "POST", FormBody: account.PasswordGrantForm), null) { Connections = PasswordGrantConnections },
+            // What one uncached token costs the user service: the client's secret checked (PBKDF2), the token decrypted
+            // and looked up. As CPU-bound as a grant, so as few connections.
+            new(Introspection, "issuance", "POST /connect/introspect, the post service's client (client_secret_post)", BlogUnderTest.UserService,
+                new(Url(BlogUnderTest.UserService, "/connect/introspect"), "POST", FormBody: introspectionForm), null) { Connections = PasswordGrantConnections },
         ];
     }
 }
