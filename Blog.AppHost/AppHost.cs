@@ -37,7 +37,6 @@ var userService = builder.AddProject<Projects.Blog_UserService>(BlogServiceNames
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
 var issuer = IdentityParameters.IssuerOf(userService);
-userService.WithEnvironment("AuthorizationServer__Issuer", issuer);
 
 var postService = builder.AddProject<Projects.Blog_PostService>(BlogServiceNames.PostService)
     // Several instances share the Redis level of the token cache; revocation events reach each one.
@@ -53,12 +52,18 @@ var postService = builder.AddProject<Projects.Blog_PostService>(BlogServiceNames
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
 
-// The API reference pages log in with the authorization code flow and come back to themselves: registered exactly.
-foreach (var (index, service) in new IResourceBuilder<ProjectResource>[] { userService, postService }.Index())
+// Values naming the user service's own endpoint and the post service's: set in a callback, so that the model records
+// no reference of the user service to itself or to the post service (which depends on it).
+userService.WithEnvironment(context =>
 {
-    userService.WithEnvironment($"AuthorizationServer__ApiReferenceRedirectUris__{index}",
-        ReferenceExpression.Create($"{service.GetEndpoint("http")}/scalar/v1"));
-}
+    context.EnvironmentVariables["AuthorizationServer__Issuer"] = issuer;
+    // The API reference pages log in with the authorization code flow and come back to themselves: registered exactly.
+    foreach (var (page, index) in new[] { userService, postService }.Select((service, index) => (service, index)))
+    {
+        context.EnvironmentVariables[$"AuthorizationServer__ApiReferenceRedirectUris__{index}"] =
+            ReferenceExpression.Create($"{page.GetEndpoint("http")}/scalar/v1");
+    }
+});
 
 await builder.Build().RunAsync();
 return 0;

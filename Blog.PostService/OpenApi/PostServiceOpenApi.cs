@@ -22,7 +22,8 @@ public static class PostServiceOpenApi
         {
             Title = "Blog post service",
             Description = "Blog posts: public reads, the caller's own posts, and writes by authors and admins. A resource server: "
-                + "tokens come from the user service (Authorize: password grant, client id blog-client, scope posts) and are "
+                + "tokens come from the user service (Authorize: authorization code with PKCE, client id blog-api-reference, "
+                + "scope posts: the user service's sign-in and consent pages) and are "
                 + "checked by introspection, cached in Redis.",
             TokenUrl = (services, _) => TokenUrl(configuration, services.GetRequiredService<IOptions<TokenValidationOptions>>().Value),
             Scopes = BlogApiReference.DescribeScopes(BlogScopes.Posts, "openid", "profile", "roles", "offline_access"),

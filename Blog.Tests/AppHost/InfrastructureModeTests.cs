@@ -82,9 +82,7 @@ public sealed class InfrastructureModeTests
 
         // A reference to (or wait for) a database may also be recorded as one to its server: the server is optional here.
         // Each service connects with its own logins, never the servers' administrator credentials.
-        // The user service also names URLs: its own public one (the issuer) and the post service's (the API reference's redirect).
-        Assert.Equal(["postgres-userservice", BlogResources.PostService, "redis-userservice", BlogResources.UserService],
-            ReferencesOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres, BlogResources.Redis]));
+        Assert.Equal(["postgres-userservice", "redis-userservice"], ReferencesOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres, BlogResources.Redis]));
         Assert.Equal(["postgres-postservice", "redis-postservice", BlogResources.UserService], ReferencesOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres, BlogResources.Redis]));
         Assert.Equal(["postgres-userservice", BlogResources.Redis, "redis-userservice", BlogResources.UsersDatabase], WaitsOf(resources[BlogResources.UserService]).Except([BlogResources.Postgres]));
         Assert.Equal(["postgres-postservice", BlogResources.PostsDatabase, BlogResources.Redis, "redis-postservice", BlogResources.UserService], WaitsOf(resources[BlogResources.PostService]).Except([BlogResources.Postgres]));

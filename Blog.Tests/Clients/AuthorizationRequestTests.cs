@@ -64,6 +64,21 @@ public sealed class AuthorizationRequestTests(BlogAppFixture fixture)
         Assert.StartsWith("/signin?returnUrl=", response.Headers.Location!.OriginalString);
     }
 
+    [Theory]
+    [InlineData("https://attacker.example/")]
+    [InlineData("//attacker.example/")]
+    [InlineData("/\\attacker.example/")]
+    public async Task The_sign_in_page_returns_only_to_its_own_addresses(string returnUrl)
+    {
+        using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
+        using var app = new NativeApp(fixture);
+
+        using var response = await SendAsync($"{app.Authority}/signin?returnUrl={Uri.EscapeDataString(returnUrl)}", timeout.Token);
+
+        // After signing in, the form would send the person to its returnUrl: never another site.
+        Assert.Contains("name=\"returnUrl\" value=\"/\"", await response.Content.ReadAsStringAsync(timeout.Token));
+    }
+
     private async Task<HttpResponseMessage> SendAsync(string url, CancellationToken cancellationToken)
     {
         using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = BlogAppFixture.DefaultTimeout };

@@ -24,8 +24,10 @@ public static class UserServiceOpenApi
         {
             Title = "Blog user service",
             Description = "Accounts, user administration and public profiles; the OAuth 2 authorization server of Blog "
-                + "(password, refresh_token and client_credentials grants; RFC 7662 introspection; RFC 7009 revocation). "
-                + "Log in with the Authorize button: client id blog-client, no secret, scope account (audience user-service). "
+                + "(authorization code with PKCE, device, refresh_token and client_credentials grants, the legacy password grant "
+                + "in Development; RFC 7662 introspection; RFC 7009 revocation). "
+                + "Log in with the Authorize button (authorization code, client id blog-api-reference, no secret, scope account, "
+                + "audience user-service): the sign-in and consent pages open. "
                 + "One token per resource: a post-service token (scope posts) is refused here, an account token there.",
             TokenUrl = (_, http) => new Uri(http is null
                 ? "/connect/token"

@@ -25,7 +25,9 @@ internal static class SignInPage
     public static void MapSignInPage(this IEndpointRouteBuilder app)
     {
         app.MapGet(Path, Show).ExcludeFromDescription();
-        app.MapPost(Path, SignInAsync).ExcludeFromDescription().DisableAntiforgery();
+        // The token endpoint's per-address limit (its own budget): many user names from one address are refused too.
+        app.MapPost(Path, SignInAsync).ExcludeFromDescription().DisableAntiforgery()
+            .RequireClientRateLimit<RouteHandlerBuilder, TokenEndpointRateLimitOptions>("signin");
         app.MapGet(SignedOutPath, (HttpContext context) => HtmlPage.Render(context, "Signed out",
             HtmlPage.Paragraph("You are signed out of Blog. You can close this page."))).ExcludeFromDescription();
         app.MapGet(HtmlPage.StylesheetPath, () => Results.Text(HtmlPage.Stylesheet, "text/css")).ExcludeFromDescription();
