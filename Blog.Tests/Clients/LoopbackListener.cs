@@ -52,9 +52,16 @@ public sealed class LoopbackListener : IDisposable
             }
 
             var page = Encoding.UTF8.GetBytes("<!DOCTYPE html><html lang=\"en\"><title>Done</title><p>You can return to the application.</p></html>");
-            context.Response.ContentType = "text/html; charset=utf-8";
-            await context.Response.OutputStream.WriteAsync(page);
-            context.Response.Close();
+            try
+            {
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.OutputStream.WriteAsync(page);
+                context.Response.Close();
+            }
+            catch (Exception exception) when (exception is HttpListenerException or IOException or ObjectDisposedException)
+            {
+                // The browser went away (the test had what it needed and closed it): nothing left to answer.
+            }
         }
     }
 

@@ -27,7 +27,8 @@ public sealed class UserServiceReplicasFixture() : BlogApplication("blog-replica
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 }
 
-[CollectionDefinition(Name)]
+// Its second application would compete for the 2 cores with the shared one's browser tests: run alone.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class UserServiceReplicasCollection : ICollectionFixture<UserServiceReplicasFixture>
 {
     public const string Name = "Two user services";
