@@ -45,6 +45,8 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             // The benchmark is one client address sending far more token requests than a person would.
             // (100000 is the most the setting allows; per window of 10 s in Development, far above what this sends.)
             "--ServiceSettings:userservice:RateLimiting:TokenEndpoint:PermitLimit=100000",
+            // The bare Npgsql read the real reads are measured against (off unless set).
+            "--ServiceSettings:postservice:Diagnostics:DatabaseLimitEndpoint=true",
         ], cancellationToken);
         // The resources' own output is not echoed (PostgreSQL alone writes pages to stderr); a failure prints its tail.
         builder.Services.AddLogging(logging => logging
@@ -218,6 +220,26 @@ public sealed record BenchmarkAccount(string UserName, string Password, string A
 
     public static async Task<BenchmarkAccount> CreateAsync(HttpClient userService, HttpClient postService, CancellationToken cancellationToken)
     {
+        var account = await RegisterAsync(userService, cancellationToken);
+        var id = await account.PublishPostAsync(postService, "Benchmark post", cancellationToken);
+        account = account with { PublishedPostId = id };
+
+        // The page read needs a full page of published posts; another author writes them, so that this account's own
+        // posts (GET /api/posts/mine) stay one.
+        var pageAuthor = await RegisterAsync(userService, cancellationToken);
+        for (var number = 1; number <= PageSize + 1; number++)
+        {
+            await pageAuthor.PublishPostAsync(postService, $"Benchmark page post {number}", cancellationToken);
+        }
+
+        return account;
+    }
+
+    /// <summary>Published posts the benchmark seeds for the page read: a full default page (and one more).</summary>
+    public const int PageSize = 20;
+
+    private static async Task<BenchmarkAccount> RegisterAsync(HttpClient userService, CancellationToken cancellationToken)
+    {
         var userName = $"bench-{Guid.NewGuid():N}"[..20];
         var password = $"Pw-{Guid.NewGuid():N}!A1";
         using (var registered = await userService.PostAsJsonAsync("/api/account/register", new { userName, displayName = userName, email = $"{userName}@example.test", password }, cancellationToken))
@@ -226,23 +248,26 @@ public sealed record BenchmarkAccount(string UserName, string Password, string A
         }
 
         var account = new BenchmarkAccount(userName, password, "", Guid.Empty);
-        account = account with { AccessToken = await account.RequestTokenAsync(userService, cancellationToken) };
+        return account with { AccessToken = await account.RequestTokenAsync(userService, cancellationToken) };
+    }
 
+    private async Task<Guid> PublishPostAsync(HttpClient postService, string title, CancellationToken cancellationToken)
+    {
         using var create = new HttpRequestMessage(HttpMethod.Post, "/api/posts")
         {
-            Content = JsonContent.Create(new { title = "Benchmark post", body = "A published post the read scenarios fetch.", tags = new[] { "benchmark" } }),
+            Content = JsonContent.Create(new { title, body = "A published post the read scenarios fetch.", tags = new[] { "benchmark" } }),
         };
-        create.Headers.Authorization = new("Bearer", account.AccessToken);
+        create.Headers.Authorization = new("Bearer", AccessToken);
         using var created = await postService.SendAsync(create, cancellationToken);
         await EnsureAsync(created, "create post", cancellationToken);
         var post = await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         var id = post.GetProperty("id").GetGuid();
 
         using var publish = new HttpRequestMessage(HttpMethod.Post, $"/api/posts/{id}/publish?version={post.GetProperty("version").GetUInt32()}");
-        publish.Headers.Authorization = new("Bearer", account.AccessToken);
+        publish.Headers.Authorization = new("Bearer", AccessToken);
         using var published = await postService.SendAsync(publish, cancellationToken);
         await EnsureAsync(published, "publish post", cancellationToken);
-        return account with { PublishedPostId = id };
+        return id;
     }
 
     /// <summary>A new access token of this account (password grant).</summary>

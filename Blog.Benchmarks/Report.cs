@@ -73,6 +73,8 @@ public static class Report
         Ratio("real read: in-process hit (GET /api/posts/mine) / anonymous read (GET /api/posts/{id})", Scenarios.MineMemory, Scenarios.ReadAnonymous, 0.90);
         Ratio("real read, same endpoint: GET /api/posts/{id} with a token (in-process hit) / anonymous", Scenarios.ReadMemory, Scenarios.ReadAnonymous, 0.90);
         Ratio("minimal endpoint: cached (in-process hit) / uncached", Scenarios.PingMemory, Scenarios.PingUncached, 50, "x");
+        Ratio("real read near the database's limit: anonymous GET /api/posts/{id} / bare Npgsql read", Scenarios.ReadAnonymous, Scenarios.ReadLimit, 0.70);
+        Ratio("real read near the database's limit: GET /api/posts/{id} with a token (in-process hit) / bare Npgsql read", Scenarios.ReadMemory, Scenarios.ReadLimit, 0.70);
         foreach (var stampede in stampedes)
         {
             goals.Add(new GoalCheck($"stampede on {stampede.Instance}: introspections for {stampede.Requests} concurrent first requests",
@@ -119,7 +121,7 @@ public static class Report
         text.AppendLine();
         text.AppendLine("Introspections: sent by the measured instance during the measurements (its log lines), whichever the token.");
         text.AppendLine();
-        text.AppendLine("Ratio: to the anonymous request of the same group (`GET /api/ping`, resp. anonymous `GET /api/posts/{id}`), rates over all rounds.");
+        text.AppendLine("Ratio: to the anonymous request of the same group (`GET /api/ping`, resp. anonymous `GET /api/posts/{id}`, resp. the bare Npgsql read `GET /api/ping/posts/{id}`), rates over all rounds.");
         text.AppendLine();
         text.AppendLine("Stampede: concurrent first requests (`GET /api/ping/me`) with a token the instance has never seen; introspections counted from the instance's log line \"Introspecting token {TokenId}\".");
         text.AppendLine();

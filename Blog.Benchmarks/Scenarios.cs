@@ -15,6 +15,8 @@ public static class Scenarios
     public const string MineMemory = "mine-memory";
     public const string MineRedis = "mine-redis";
     public const string MineUncached = "mine-uncached";
+    public const string ReadLimit = "read-limit";
+    public const string ReadPage = "read-page";
     public const string PasswordGrant = "password-grant";
     public const string Introspection = "introspection";
 
@@ -37,6 +39,9 @@ public static class Scenarios
             new(MineMemory, "read", "GET /api/posts/mine, token, in-process hit", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, "/api/posts/mine"), BearerToken: token), ReadAnonymous),
             new(MineRedis, "read", "GET /api/posts/mine, token, Redis hit", BlogUnderTest.PostServiceRedisOnly, new(Url(BlogUnderTest.PostServiceRedisOnly, "/api/posts/mine"), BearerToken: token), ReadAnonymous),
             new(MineUncached, "read", "GET /api/posts/mine, token, cache off", BlogUnderTest.PostServiceUncached, new(Url(BlogUnderTest.PostServiceUncached, "/api/posts/mine"), BearerToken: token), ReadAnonymous),
+            // The same post by id through one bare Npgsql command (no EF Core, no author name): what the database allows.
+            new(ReadLimit, "limit", "GET /api/ping/posts/{id}, bare Npgsql command, no auth (the database's limit)", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, $"/api/ping/posts/{account.PublishedPostId}")), ReadLimit),
+            new(ReadPage, "limit", $"GET /api/posts (a page of {BenchmarkAccount.PageSize} published posts), no auth", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, "/api/posts")), ReadLimit),
             // Each grant costs the user service tens of milliseconds of CPU (password hashing, signing and encrypting
             // the token, storing the refresh token): 32 connections would only measure a queue. Four saturate it.
             new(PasswordGrant, "issuance", "POST /connect/token, password grant", BlogUnderTest.UserService,

@@ -23,5 +23,6 @@ app.MapBlogApiReference();
 app.MapDefaultEndpoints();
 app.MapPostsApi();
 app.MapPingApi();
+app.MapDatabaseLimitApi();
 
 app.Run();

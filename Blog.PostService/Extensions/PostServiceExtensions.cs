@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Blog.PostService.Authentication;
+using Blog.PostService.Diagnostics;
 using Blog.PostService.Infrastructure;
 using Blog.PostService.Posts;
 using Blog.PostService.Users;
@@ -21,6 +22,7 @@ internal static class PostServiceExtensions
         builder.AddUserServiceClient();
         builder.AddTokenValidation();
         builder.Services.AddPostAuthorization();
+        builder.Services.AddDatabaseLimit();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));

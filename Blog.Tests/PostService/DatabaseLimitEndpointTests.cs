@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Blog.Tests.Fixtures;
+using static Blog.Tests.PostService.PostServiceTestContext;
+
+namespace Blog.Tests.PostService;
+
+/// <summary>The benchmark's bare Npgsql read is not there unless a setting maps it (the application runs with defaults).</summary>
+[Collection(BlogAppCollection.Name)]
+public sealed class DatabaseLimitEndpointTests(BlogAppFixture fixture)
+{
+    private readonly IdentityClient _identity = new(fixture);
+
+    [Fact]
+    public async Task The_bare_database_read_answers_404_when_not_switched_on()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var ct = timeout.Token;
+        using var posts = fixture.CreateHttpClient(PostServiceName);
+        var (_, token) = await NewAuthorAsync(_identity, ct);
+        var created = await CreatePostAsync(posts, token, ct);
+        var id = created.GetProperty("id").GetString();
+        using var asAuthor = _identity.CreateClient(PostServiceName, token);
+        using (var published = await asAuthor.PostAsync($"/api/posts/{id}/publish?version={created.GetProperty("version").GetUInt32()}", null, ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, published.StatusCode);
+        }
+
+        // The post is there for anyone to read through the API...
+        using (var read = await posts.GetAsync($"/api/posts/{id}", ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.Equal(id, (await read.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString());
+        }
+
+        // ...but not through the benchmark's path, which is not mapped by default.
+        using var bare = await posts.GetAsync($"/api/ping/posts/{id}", ct);
+        Assert.Equal(HttpStatusCode.NotFound, bare.StatusCode);
+    }
+}
