@@ -118,7 +118,9 @@ for (var round = 1; round <= options.Rounds; round++)
 
         var introspectionsBefore = IntrospectionsOf(scenario);
         var duration = Wrk.BoundDuration(TimeSpan.FromSeconds(options.DurationSeconds), options.MaxRequests, warmupRate);
+        var cpuBefore = processIds.TryGetValue(scenario.Instance, out var measuredPid) ? ProcessCpu.ReadTotal(measuredPid) : null;
         var result = await Wrk.RunAsync(scenario.Request, threads, connections, duration, run.Token);
+        var cpuAfter = processIds.TryGetValue(scenario.Instance, out measuredPid) ? ProcessCpu.ReadTotal(measuredPid) : null;
         var peaks = ReadPeaks();
         // Slow scenarios leave requests in flight when wrk stops (an uncached one, introspections): let them drain so
         // the next measurement does not pay for them (their introspections count for this one).
@@ -126,7 +128,9 @@ for (var round = 1; round <= options.Rounds; round++)
         var introspections = IntrospectionsOf(scenario) - introspectionsBefore;
         RecordRunPeaks(peaks);
         measurements.Add(new Measurement(scenario, round, result, peaks, introspections));
-        Log($"round {round} {scenario.Key,-16} {result.RequestsPerSecond,10:N0} req/s  p50 {result.MedianMicroseconds / 1000,7:F2} ms  p99 {result.P99Microseconds / 1000,7:F2} ms  errors {result.Errors}  introspections {introspections}");
+        // What each request cost the measured instance in CPU (steadier than the rate on a busy machine).
+        var cpuPerRequest = cpuAfter - cpuBefore is { } cpu && result.Requests > 0 ? $"{cpu.TotalMicroseconds / result.Requests:F0} us" : "?";
+        Log($"round {round} {scenario.Key,-16} {result.RequestsPerSecond,10:N0} req/s  p50 {result.MedianMicroseconds / 1000,7:F2} ms  p99 {result.P99Microseconds / 1000,7:F2} ms  errors {result.Errors}  introspections {introspections}  instance CPU/request {cpuPerRequest}");
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Blog.PostService.Authentication;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Blog.PostService.Users;
@@ -17,7 +18,8 @@ public interface IAuthorDirectory
 
 /// <summary>
 /// Asks the user service's service API in one batch per page, with a brief in-process cache per id. A failure makes it
-/// skip the user service for a few seconds, so an outage costs reads nothing but the names.
+/// skip the user service for a few seconds, so an outage costs reads nothing but the names. Concurrent readers missing
+/// the same names share one lookup (when a popular author's name expires, every reader in flight misses it at once).
 /// </summary>
 public sealed partial class UserServiceAuthorDirectory(
     IHttpClientFactory httpClientFactory,
@@ -29,37 +31,56 @@ public sealed partial class UserServiceAuthorDirectory(
     private static readonly TimeSpan NameLifetime = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LookupBudget = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(5);
+    private static readonly IReadOnlyDictionary<string, string> NoNames = new Dictionary<string, string>(StringComparer.Ordinal);
+    private readonly SingleFlight<IReadOnlyList<UserSummary>> _lookups = new();
     private long _pausedUntilTicks;
 
-    public async Task<IReadOnlyDictionary<string, string>> GetDisplayNamesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, string>> GetDisplayNamesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var id in userIds.Distinct(StringComparer.Ordinal))
+        // Every read asks for names: when all are cached (nearly always), no state machine, no list, no key string.
+        Dictionary<string, string>? names = null;
+        List<string>? missing = null;
+        foreach (var id in userIds)
         {
-            if (cache.TryGetValue(CacheKey(id), out string? name) && name is not null)
+            if (cache.TryGetValue(new NameKey(id), out string? name) && name is not null)
             {
-                names[id] = name;
+                (names ??= new Dictionary<string, string>(StringComparer.Ordinal))[id] = name;
             }
-            else
+            else if (missing is null || !missing.Contains(id, StringComparer.Ordinal))
             {
-                missing.Add(id);
+                (missing ??= []).Add(id);
             }
         }
 
-        if (missing.Count == 0 || timeProvider.GetUtcNow().UtcTicks < Interlocked.Read(ref _pausedUntilTicks))
+        if (missing is null || timeProvider.GetUtcNow().UtcTicks < Interlocked.Read(ref _pausedUntilTicks))
         {
-            return names;
+            return Task.FromResult(names ?? NoNames);
         }
 
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(LookupBudget);
+        return LookUpMissingAsync(names ?? new Dictionary<string, string>(StringComparer.Ordinal), missing, cancellationToken);
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> LookUpMissingAsync(
+        Dictionary<string, string> names, List<string> missing, CancellationToken cancellationToken)
+    {
         try
         {
-            foreach (var user in await LookupAsync(missing, budget.Token))
+            var (users, _) = await _lookups.RunAsync(string.Join('\n', missing), async () =>
+            {
+                // Bounded by the budget alone, not by the request that started it: others may be waiting for it (each
+                // under its own token), and a reader who went away must not make it fail for them.
+                using var budget = new CancellationTokenSource(LookupBudget, timeProvider);
+                var found = await LookupAsync(missing, budget.Token);
+                foreach (var user in found)
+                {
+                    cache.Set(new NameKey(user.Id), user.DisplayName, NameLifetime);
+                }
+
+                return found;
+            }, cancellationToken);
+            foreach (var user in users)
             {
                 names[user.Id] = user.DisplayName;
-                cache.Set(CacheKey(user.Id), user.DisplayName, NameLifetime);
             }
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or InvalidOperationException or System.Text.Json.JsonException
@@ -94,7 +115,8 @@ public sealed partial class UserServiceAuthorDirectory(
         }
     }
 
-    private static string CacheKey(string userId) => $"author-name:{userId}";
+    /// <summary>The cache key of a user's display name (its own type: no other entry of the shared cache can equal it).</summary>
+    private readonly record struct NameKey(string UserId);
 
     [LoggerMessage(LogLevel.Warning, "Author names unavailable from the user service for {Count} authors; serving posts without them")]
     private partial void LogLookupFailed(Exception exception, int count);
