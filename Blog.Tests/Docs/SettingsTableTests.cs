@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Blog.AppHost.Infrastructure;
 using Blog.PostService.Authentication;
+using Blog.PostService.Diagnostics;
 using Blog.PostService.OpenApi;
 using Blog.ServiceDefaults.RateLimiting;
 
@@ -39,6 +40,7 @@ public sealed partial class SettingsTableTests
         AddOptions(expected, typeof(TokenValidationOptions));
         AddOptions(expected, typeof(RejectedTokenLimitOptions));
         AddOptions(expected, typeof(ForwardedHeadersSettings));
+        AddOptions(expected, typeof(DatabaseLimitOptions));
         expected[InfrastructureModeSetting.Key] = InfrastructureModeSetting.Parse(null).ToString().ToLowerInvariant();
         expected[PostServiceOpenApi.TokenUrlKey] = null;
 
