@@ -192,6 +192,7 @@ public static class AuthorizationServerExtensions
         services.AddScoped<TokenRevocation>();
         services.AddSingleton<RevocationPublisher>();
         services.AddHostedService<RevocationOutboxDelivery>();
+        services.AddHostedService<RevocationPathWarmUp>();
         services.AddSingleton<RevocationTelemetry>();
     }
 
