@@ -73,6 +73,7 @@ public static class Report
         Ratio("real read: in-process hit (GET /api/posts/mine) / anonymous read (GET /api/posts/{id})", Scenarios.MineMemory, Scenarios.ReadAnonymous, 0.90);
         Ratio("real read, same endpoint: GET /api/posts/{id} with a token (in-process hit) / anonymous", Scenarios.ReadMemory, Scenarios.ReadAnonymous, 0.90);
         Ratio("minimal endpoint: cached (in-process hit) / uncached", Scenarios.PingMemory, Scenarios.PingUncached, 50, "x");
+        Ratio("introspection at the user service: secret check remembered / checked in full every time", Scenarios.Introspection, Scenarios.IntrospectionFullCheck, 3, "x");
         foreach (var stampede in stampedes)
         {
             goals.Add(new GoalCheck($"stampede on {stampede.Instance}: introspections for {stampede.Requests} concurrent first requests",

@@ -1,4 +1,5 @@
 using Blog.UserService.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace Blog.UnitTests.UserService;
 
@@ -11,10 +12,21 @@ public sealed class VerifiedClientSecretsTests
     private const string StoredHash = "AQAAAAEAACcQAAAAEPBKDF2-stored-hash-of-the-right-secret";
     private const string RightSecret = "the-right-secret-0123456789abcdef";
 
+    private static readonly IOptions<AuthorizationServerOptions> Settings = Options.Create(new AuthorizationServerOptions());
+
+    [Fact]
+    public void Nothing_is_remembered_when_the_memory_is_zero()
+    {
+        var secrets = new VerifiedClientSecrets(new ManualClock(), Options.Create(new AuthorizationServerOptions { ClientSecretCheckMemory = TimeSpan.Zero }));
+        secrets.Remember(StoredHash, RightSecret);
+
+        Assert.False(secrets.IsVerified(StoredHash, RightSecret));
+    }
+
     [Fact]
     public void A_remembered_secret_is_verified_for_its_stored_hash()
     {
-        var secrets = new VerifiedClientSecrets(new ManualClock());
+        var secrets = new VerifiedClientSecrets(new ManualClock(), Settings);
         Assert.False(secrets.IsVerified(StoredHash, RightSecret)); // nothing remembered before the real check
 
         secrets.Remember(StoredHash, RightSecret);
@@ -29,7 +41,7 @@ public sealed class VerifiedClientSecretsTests
     [InlineData("THE-RIGHT-SECRET-0123456789ABCDEF")]
     public void A_wrong_secret_is_not_verified_after_the_right_one_was_remembered(string wrong)
     {
-        var secrets = new VerifiedClientSecrets(new ManualClock());
+        var secrets = new VerifiedClientSecrets(new ManualClock(), Settings);
         secrets.Remember(StoredHash, RightSecret);
 
         Assert.False(secrets.IsVerified(StoredHash, wrong));
@@ -39,7 +51,7 @@ public sealed class VerifiedClientSecretsTests
     [Fact]
     public void A_changed_secret_has_a_new_stored_hash_which_starts_unverified()
     {
-        var secrets = new VerifiedClientSecrets(new ManualClock());
+        var secrets = new VerifiedClientSecrets(new ManualClock(), Settings);
         secrets.Remember(StoredHash, RightSecret);
 
         // The client's secret was changed: its stored hash (salted) differs, even for the same old secret presented.
@@ -50,10 +62,10 @@ public sealed class VerifiedClientSecretsTests
     public void A_check_is_remembered_for_its_lifetime_only()
     {
         var clock = new ManualClock();
-        var secrets = new VerifiedClientSecrets(clock);
+        var secrets = new VerifiedClientSecrets(clock, Settings);
         secrets.Remember(StoredHash, RightSecret);
 
-        clock.Advance(VerifiedClientSecrets.Lifetime - TimeSpan.FromSeconds(1));
+        clock.Advance(Settings.Value.ClientSecretCheckMemory - TimeSpan.FromSeconds(1));
         Assert.True(secrets.IsVerified(StoredHash, RightSecret));
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.False(secrets.IsVerified(StoredHash, RightSecret));
@@ -63,7 +75,7 @@ public sealed class VerifiedClientSecretsTests
     public void At_most_the_capacity_of_stored_hashes_is_remembered()
     {
         var clock = new ManualClock();
-        var secrets = new VerifiedClientSecrets(clock);
+        var secrets = new VerifiedClientSecrets(clock, Settings);
         for (var client = 0; client < VerifiedClientSecrets.Capacity + 10; client++)
         {
             secrets.Remember($"hash-{client}", RightSecret);
@@ -73,7 +85,7 @@ public sealed class VerifiedClientSecretsTests
         Assert.False(secrets.IsVerified($"hash-{VerifiedClientSecrets.Capacity}", RightSecret)); // over capacity: checked uncached
 
         // Expired entries make room again.
-        clock.Advance(VerifiedClientSecrets.Lifetime);
+        clock.Advance(Settings.Value.ClientSecretCheckMemory);
         secrets.Remember("hash-new", RightSecret);
         Assert.True(secrets.IsVerified("hash-new", RightSecret));
     }

@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 
 namespace Blog.UserService.Authorization;
 
 /// <summary>
 /// Remembers, for a short while, that a confidential client's secret matched its stored hash, so that a client calling
 /// many times a second (the post service introspecting) pays the deliberately slow PBKDF2 check about once per
-/// <see cref="Lifetime"/> instead of on every call. Nothing weaker is accepted: an entry only answers "this exact
+/// <see cref="AuthorizationServerOptions.ClientSecretCheckMemory"/> instead of on every call. Nothing weaker is accepted: an entry only answers "this exact
 /// secret matched this exact stored hash", which is what PBKDF2 would answer again.
 /// </summary>
 /// <remarks>
@@ -16,11 +17,8 @@ namespace Blog.UserService.Authorization;
 /// and compares MACs in constant time. Entries are added only after a successful PBKDF2 check, so their number is
 /// bounded by the registered confidential clients; <see cref="Capacity"/> caps it anyway.
 /// </remarks>
-public sealed class VerifiedClientSecrets(TimeProvider timeProvider)
+public sealed class VerifiedClientSecrets(TimeProvider timeProvider, IOptions<AuthorizationServerOptions> options)
 {
-    /// <summary>How long one successful check is remembered.</summary>
-    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
-
     /// <summary>At most this many stored hashes are remembered; beyond it, checks simply run uncached.</summary>
     public const int Capacity = 64;
 
@@ -64,7 +62,13 @@ public sealed class VerifiedClientSecrets(TimeProvider timeProvider)
             }
         }
 
-        _entries[storedHash] = new Entry(Mac(secret), now + Lifetime);
+        var lifetime = options.Value.ClientSecretCheckMemory;
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        _entries[storedHash] = new Entry(Mac(secret), now + lifetime);
     }
 
     private byte[] Mac(string secret) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(secret));
