@@ -43,7 +43,9 @@ var postService = builder.AddProject<Projects.Blog_PostService>(BlogServiceNames
     .WithReplicas(builder.Configuration.GetValue("PostService:Replicas", 2))
     .WithLogin(infrastructure.PostService.Database, BlogInfrastructureExtensions.PostsDatabaseName).WaitFor(infrastructure.PostsDatabase)
     .WithLogin(infrastructure.PostService.Redis, BlogInfrastructureExtensions.RedisName).WaitFor(infrastructure.Redis)
-    .WithReference(userService).WaitFor(userService)
+    // A reference without a wait: the post service needs the user service only for its first unknown token (and
+    // answers 503 with Retry-After until it can reach it), so both start at once instead of one after the other.
+    .WithReference(userService)
     .WithEnvironment("Authentication__Issuer", issuer)
     .WithEnvironment("Authentication__ClientSecret", identity.PostServiceClientSecret)
     .WithEnvironment("Authentication__DirectoryClientSecret", identity.PostServiceDirectorySecret)

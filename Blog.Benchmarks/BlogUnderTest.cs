@@ -26,6 +26,11 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
     public const string PostServiceRedisOnly = "postservice-redis";
     public const string PostServiceUncached = "postservice-nocache";
 
+    /// <summary>A second user service that checks a client's secret in full (PBKDF2) on every request, as before.</summary>
+    public const string UserServiceFullSecretCheck = "userservice-pbkdf2";
+
+    private const string FullSecretCheckSettings = "AuthorizationServer:ClientSecretCheckMemory=00:00:00";
+
     private static readonly Dictionary<string, (string Settings, (string Name, string Value)[] Environment)> PostServiceVariants = new()
     {
         [PostServiceRedisOnly] = ("Authentication:MemoryCacheEnabled=false", [("Authentication__MemoryCacheEnabled", "false")]),
@@ -61,11 +66,13 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             AddPostServiceVariant(builder, name, variant.Environment);
         }
 
+        AddUserServiceVariant(builder, UserServiceFullSecretCheck, [("AuthorizationServer__ClientSecretCheckMemory", "00:00:00")]);
+
         try
         {
             // No dashboard runs here to export telemetry to (as in the tests' fixture); the services still record it.
             var app = await blog.BuildAsync(builder, cancellationToken);
-            var names = new[] { UserService, PostService, PostServiceRedisOnly, PostServiceUncached };
+            var names = new[] { UserService, PostService, PostServiceRedisOnly, PostServiceUncached, UserServiceFullSecretCheck };
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var failure = WatchForFailureAsync(app, failed.Token);
             var healthy = Task.Run(async () =>
@@ -159,6 +166,35 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
         }
     }
 
+    /// <summary>
+    /// Another user service wired as the AppHost wires "userservice" (its database and Redis logins, keys, client
+    /// secrets, administrator, and the same issuer, so that it accepts the tokens "userservice" issues), plus the given
+    /// settings. It shares the users database; the benchmark only introspects on it.
+    /// </summary>
+    private static void AddUserServiceVariant(IDistributedApplicationTestingBuilder builder, string name, (string Name, string Value)[] environment)
+    {
+        var databaseLogin = builder.CreateResourceBuilder(builder.Resources.OfType<ServiceLoginResource>().Single(resource => resource.Name == "postgres-userservice"));
+        var redisLogin = builder.CreateResourceBuilder(builder.Resources.OfType<ServiceLoginResource>().Single(resource => resource.Name == "redis-userservice"));
+        var userService = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == UserService));
+
+        var variant = builder.AddProject<Projects.Blog_UserService>(name)
+            .WithLogin(databaseLogin, BlogResources.UsersDatabase)
+            .WithLogin(redisLogin, BlogResources.Redis)
+            .WaitFor(userService)
+            .WithEnvironment("AuthorizationServer__Issuer", Blog.AppHost.Identity.IdentityParameters.IssuerOf(userService))
+            .WithEnvironment("AuthorizationServer__SigningKey", Parameter(builder, "token-signing-key"))
+            .WithEnvironment("AuthorizationServer__EncryptionKey", Parameter(builder, "token-encryption-key"))
+            .WithEnvironment("AuthorizationServer__PostServiceClientSecret", Parameter(builder, "post-service-client-secret"))
+            .WithEnvironment("AuthorizationServer__PostServiceDirectorySecret", Parameter(builder, "post-service-directory-secret"))
+            .WithEnvironment("AuthorizationServer__Admin__UserName", Parameter(builder, "admin-username"))
+            .WithEnvironment("AuthorizationServer__Admin__Password", Parameter(builder, "admin-password"))
+            .WithHttpHealthCheck("/health");
+        foreach (var (variable, value) in environment)
+        {
+            variant.WithEnvironment(variable, value);
+        }
+    }
+
     private static IResourceBuilder<ParameterResource> Parameter(IDistributedApplicationTestingBuilder builder, string name)
         => builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(resource => resource.Name == name));
 
@@ -168,9 +204,10 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             name, candidate => candidate.Snapshot.EnvironmentVariables.Any(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS"), cancellationToken);
         var urls = update.Snapshot.EnvironmentVariables.First(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS").Value!;
         var address = new Uri(urls.Split(';')[0]);
-        var project = name == UserService ? "Blog.UserService" : "Blog.PostService";
+        var project = name.StartsWith(UserService, StringComparison.Ordinal) ? "Blog.UserService" : "Blog.PostService";
         var pid = ProcessMemory.FindByEnvironment("ASPNETCORE_URLS", urls, project);
-        var settings = PostServiceVariants.TryGetValue(name, out var variant) ? variant.Settings : "defaults";
+        var settings = PostServiceVariants.TryGetValue(name, out var variant) ? variant.Settings
+            : name == UserServiceFullSecretCheck ? FullSecretCheckSettings : "defaults";
         return new ServiceInstance(name, update.ResourceId, address, pid, settings);
     }
 

@@ -75,6 +75,7 @@ public static class Report
         Ratio("minimal endpoint: cached (in-process hit) / uncached", Scenarios.PingMemory, Scenarios.PingUncached, 50, "x");
         Ratio("real read near the database's limit: anonymous GET /api/posts/{id} / bare Npgsql read", Scenarios.ReadAnonymous, Scenarios.ReadLimit, 0.70);
         Ratio("real read near the database's limit: GET /api/posts/{id} with a token (in-process hit) / bare Npgsql read", Scenarios.ReadMemory, Scenarios.ReadLimit, 0.70);
+        Ratio("introspection at the user service: secret check remembered / checked in full every time", Scenarios.Introspection, Scenarios.IntrospectionFullCheck, 3, "x");
         foreach (var stampede in stampedes)
         {
             goals.Add(new GoalCheck($"stampede on {stampede.Instance}: introspections for {stampede.Requests} concurrent first requests",

@@ -28,6 +28,18 @@ public sealed record RevocationLatencyResult(
     public const double GoalP99Ms = 100;
 
     public bool GoalMet => NotRefusedInTime == 0 && Total.P99Ms < GoalP99Ms;
+
+    /// <summary>A freshly started user service: the first revocations' p99 at most this many times the steady p99.</summary>
+    public const double GoalWarmUpFactor = 1.5;
+
+    /// <summary>The steady p99 on a quiet machine (the run's load average says whether it was).</summary>
+    public const double GoalSteadyP99Ms = 15;
+
+    public double WarmUpFactor => WarmUp.P99Ms / Total.P99Ms;
+
+    public bool WarmUpGoalMet => WarmUpFactor <= GoalWarmUpFactor;
+
+    public bool SteadyGoalMet => Total.P99Ms < GoalSteadyP99Ms;
 }
 
 /// <summary>

@@ -19,6 +19,7 @@ public static class Scenarios
     public const string ReadPage = "read-page";
     public const string PasswordGrant = "password-grant";
     public const string Introspection = "introspection";
+    public const string IntrospectionFullCheck = "introspection-pbkdf2";
 
     public const int PasswordGrantConnections = 4;
 
@@ -50,6 +51,10 @@ public static class Scenarios
             // and looked up. As CPU-bound as a grant, so as few connections.
             new(Introspection, "issuance", "POST /connect/introspect, the post service's client (client_secret_post)", BlogUnderTest.UserService,
                 new(Url(BlogUnderTest.UserService, "/connect/introspect"), "POST", FormBody: introspectionForm), null) { Connections = PasswordGrantConnections },
+            // The same request where the client's secret is checked in full (PBKDF2) every time, as before the check
+            // was remembered: the goal is a ratio of the two, measured back to back.
+            new(IntrospectionFullCheck, "issuance", "POST /connect/introspect, the secret checked in full (PBKDF2) every time", BlogUnderTest.UserServiceFullSecretCheck,
+                new(Url(BlogUnderTest.UserServiceFullSecretCheck, "/connect/introspect"), "POST", FormBody: introspectionForm), null) { Connections = PasswordGrantConnections },
         ];
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -36,6 +37,7 @@ public static class AuthorizationServerExtensions
         builder.Services.AddRevocationDelivery();
         builder.AddLoginProtection();
         builder.Services.AddScoped<PasswordCheck>();
+        builder.Services.AddSingleton<VerifiedClientSecrets>();
         builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
     }
 
@@ -71,7 +73,12 @@ public static class AuthorizationServerExtensions
     {
         var allowHttp = builder.Environment.IsDevelopment();
         builder.Services.AddOpenIddict()
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<UsersDbContext>())
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<UsersDbContext>();
+                // Client secrets are PBKDF2-hashed; the post service presents its own on every introspection.
+                options.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientSecretCheckingApplicationManager>();
+            })
             .AddServer(options =>
             {
                 options.SetTokenEndpointUris("connect/token")
@@ -185,6 +192,7 @@ public static class AuthorizationServerExtensions
         services.AddScoped<TokenRevocation>();
         services.AddSingleton<RevocationPublisher>();
         services.AddHostedService<RevocationOutboxDelivery>();
+        services.AddHostedService<RevocationPathWarmUp>();
         services.AddSingleton<RevocationTelemetry>();
     }
 

@@ -48,6 +48,13 @@ public sealed class AuthorizationServerOptions
     [Required, MinLength(16)]
     public string PostServiceDirectorySecret { get; set; } = "";
 
+    /// <summary>
+    /// How long a successful check of a confidential client's secret (PBKDF2) is remembered for the same secret and
+    /// stored hash (<see cref="VerifiedClientSecrets"/>); zero checks every request in full.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ClientSecretCheckMemory { get; set; } = TimeSpan.FromMinutes(1);
+
     [Required]
     public AdminAccountOptions Admin { get; set; } = new();
 
