@@ -61,7 +61,7 @@ public sealed record BenchmarkOptions
           --junk-flood <n>      honest first requests measured alone and under a junk-token flood (default 200, 0 skips)
           --wait-idle <s>       wait up to s seconds for the 1-minute load average to drop below --idle-load (default 0)
           --idle-load <x>       load average counted as idle (default 1.0)
-          --only <key,key>      run only these scenarios (ping-anonymous, ping-memory, ..., password-grant)
+          --only <key,key>      run only these scenarios (ping-anonymous, ping-memory, ..., password-grant, redis-down)
           --output <file>       write the results into this Markdown file (between its results markers)
           --seal-only           only the in-process cost of the token cache's entry seal (no application started)
           --smoke               a few seconds in all: 1 round, 1 s per scenario, no warm-up, 20 stampede requests

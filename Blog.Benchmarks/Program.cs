@@ -162,9 +162,19 @@ var revocation = await RevocationLatency.MeasureAsync(userService, replicas, acc
 Log($"revocation to refusal on {replicas.Count} replicas: {revocation.Revocations} revocations, {revocation.NotRefusedInTime} not refused within 5 s; "
     + $"revocation sent to last refusal {Format(revocation.Total)}; revocation endpoint's answer {Format(revocation.Endpoint)}; last refusal relative to that answer {Format(revocation.AfterAnswer)}; warm-up {Format(revocation.WarmUp)}");
 
+// Redis down: last, since every measurement above needs Redis.
+RedisOutageResult? redisOutage = null;
+if (options.OnlyScenarios.Count == 0 || options.OnlyScenarios.Contains(RedisOutage.Key))
+{
+    redisOutage = await RedisOutage.MeasureAsync(blog, token => account.RequestTokenAsync(userService, token), userService,
+        options.Threads, options.Connections, TimeSpan.FromSeconds(options.DurationSeconds), run.Token);
+    Log($"redis down: {redisOutage.Normal.RequestsPerSecond:N0} req/s before, {redisOutage.Outage.RequestsPerSecond:N0} during (ratio {redisOutage.Ratio:F3}); "
+        + $"introspections {redisOutage.Introspections} (allowed {redisOutage.AllowedIntrospections}); revoked {redisOutage.Revocations}, refused within the bound {redisOutage.RefusedWithinBound} (slowest {redisOutage.SlowestRefusalMs:F0} ms)");
+}
+
 RecordRunPeaks(ReadPeaks());
 var summaries = ScenarioSummary.Summarize(measurements);
-var goals = Report.CheckGoals(summaries, stampedes);
+var goals = Report.CheckGoals(summaries, stampedes).Concat(redisOutage is null ? [] : RedisOutage.Goals(redisOutage)).ToList();
 var command = "dotnet run -c Release --project Blog.Benchmarks" + (options.CommandLine.Length > 0 ? " -- " + options.CommandLine : "");
 var info = new RunInfo(startedAt, clock.Elapsed, machine, loadBefore, RunInfo.ReadLoadAverage(), command, generator, options);
 var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Instances.Values], runPeaks)
@@ -195,6 +205,11 @@ var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Ins
     The junk client sent {junkFlood.JunkRequests:N0} requests: {junkFlood.JunkRefused:N0} refused (401 or 429), {junkFlood.JunkOther:N0} other answers; the instance introspected {junkFlood.Introspections:N0} of them. Honest errors: {junkFlood.HonestErrors}.
     Goal: no honest error and the flooded p99 at most {JunkFloodResult.GoalP99Factor:F0}x the quiet p99: {(junkFlood.GoalMet ? "met" : "NOT met")}.
     """);
+if (redisOutage is not null)
+{
+    markdown += "\n\n" + RedisOutage.ToMarkdown(redisOutage);
+}
+
 markdown += "\n\n" + SealCost.ToMarkdown(sealCost);
 Console.WriteLine();
 Console.WriteLine(markdown);
@@ -205,7 +220,7 @@ if (options.OutputFile is { } outputFile)
     Log($"results written to {outputFile}");
 }
 
-return goals.All(goal => goal.Met) && revocation.GoalMet && revocation.WarmUpGoalMet && revocation.SteadyGoalMet && (junkFlood?.GoalMet ?? true) ? 0 : 1;
+return goals.All(goal => goal.Met) && revocation.GoalMet && revocation.WarmUpGoalMet && revocation.SteadyGoalMet && (junkFlood?.GoalMet ?? true) && (redisOutage?.GoalMet ?? true) ? 0 : 1;
 
 static string Format(LatencySummary summary) => $"median {summary.MedianMs:F1} / p99 {summary.P99Ms:F1} / max {summary.MaxMs:F1} ms";
 

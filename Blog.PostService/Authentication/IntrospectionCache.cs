@@ -101,7 +101,8 @@ public sealed class IntrospectionCache(
     /// <summary>Reads Redis (bounded by <see cref="TokenValidationOptions.RedisTimeout"/>); a found entry also fills the in-process level.</summary>
     internal async Task<CachedIntrospection?> GetDistributedAsync(TokenHash hash, CancellationToken cancellationToken)
     {
-        var entry = await redisStore.GetAsync(hash, found => ledger.IsRevoked(hash, found), cancellationToken);
+        // The same rule as an in-process hit: while the revocation channel is down, an entry is served only within the degraded bound.
+        var entry = await redisStore.GetAsync(hash, found => !ledger.IsServable(hash, found), cancellationToken);
         if (entry is not null)
         {
             StoreLocal(hash, entry);

@@ -8,10 +8,16 @@ namespace Blog.PostService.Authentication;
 /// What this instance knows of revocations, and the guard of the in-process level. A revocation event
 /// (<see cref="Revoke"/>: one token, every token of a subject, or every token of a login) evicts entries from both
 /// levels and is remembered for as long as an entry could outlive it, so that neither a racing write nor a later hit
-/// brings a revoked token back. While the revocation channel is down (<see cref="SuspendLocal"/>), the in-process
-/// level is bypassed, since it would miss events. The subscriber to the channel talks to this type only.
+/// brings a revoked token back. While the revocation channel is down (<see cref="RevocationChannel"/>), an entry of
+/// either level is served only within the degraded bound, and once the channel is back the in-process level restarts
+/// empty, since it may have missed events. The subscriber to the channel talks to this type only.
 /// </summary>
-public sealed class RevocationLedger(TokenMemoryLevel memory, RedisTokenStore redisStore, IOptions<TokenValidationOptions> options, TimeProvider timeProvider)
+public sealed class RevocationLedger(
+    TokenMemoryLevel memory,
+    RedisTokenStore redisStore,
+    RevocationChannel channel,
+    IOptions<TokenValidationOptions> options,
+    TimeProvider timeProvider)
 {
     // Revocations this instance heard of: token hash -> when, subject -> every token issued before is revoked, and
     // login (authorization id) -> when every token of it was revoked.
@@ -20,17 +26,19 @@ public sealed class RevocationLedger(TokenMemoryLevel memory, RedisTokenStore re
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revokedAuthorizations = new(StringComparer.Ordinal);
     // Orders "check revoked, then store" against "mark revoked, then evict" so that neither slips between the other.
     private readonly Lock _revocationLock = new();
-    private volatile bool _localSuspended;
 
     /// <summary>How far ahead of this instance's clock a subject revocation may be dated (the user service's clock may be ahead).</summary>
     internal static readonly TimeSpan MaxClockAhead = TimeSpan.FromMinutes(1);
 
     private DateTimeOffset Now => timeProvider.GetUtcNow();
 
-    /// <summary>The in-process entry, unless the level is suspended, or the entry past its end or the token's exp, or revoked.</summary>
+    /// <summary>
+    /// The in-process entry, unless it is past its end or the token's exp, past the degraded bound while the channel
+    /// is down, or revoked.
+    /// </summary>
     public bool TryGetLocal(TokenHash hash, out CachedIntrospection entry)
     {
-        if (!_localSuspended && memory.TryGet(hash, out entry) && entry.IsUsableAt(Now) && !IsRevoked(hash, entry))
+        if (memory.TryGet(hash, out entry) && IsServable(hash, entry))
         {
             return true;
         }
@@ -39,12 +47,19 @@ public sealed class RevocationLedger(TokenMemoryLevel memory, RedisTokenStore re
         return false;
     }
 
-    /// <summary>Keeps the entry in process unless the level is suspended or the entry revoked.</summary>
+    /// <summary>Usable now, trusted as the channel's state allows, not revoked: what a hit of either level must be.</summary>
+    public bool IsServable(TokenHash hash, CachedIntrospection entry)
+    {
+        var now = Now;
+        return entry.IsUsableAt(now) && channel.Trusts(entry, now) && !IsRevoked(hash, entry);
+    }
+
+    /// <summary>Keeps the entry in process unless it is revoked (while the channel is down too: reads bound it then).</summary>
     public void KeepLocal(TokenHash hash, CachedIntrospection entry)
     {
         lock (_revocationLock)
         {
-            if (!_localSuspended && !IsRevoked(hash, entry))
+            if (!IsRevoked(hash, entry))
             {
                 memory.Set(hash, entry);
             }
@@ -102,23 +117,39 @@ public sealed class RevocationLedger(TokenMemoryLevel memory, RedisTokenStore re
         return evicted.Count;
     }
 
-    /// <summary>The revocation channel is down: events may be missed, so the in-process level is not trusted.</summary>
-    public void SuspendLocal()
+    /// <summary>
+    /// A sign of life on the channel (an event or a probe's answer). If the channel was down until now, the in-process
+    /// level restarts empty first: what it holds may have been revoked by an event this instance did not hear.
+    /// Returns whether the channel came back.
+    /// </summary>
+    public bool ChannelHeard()
     {
+        var now = Now;
+        if (channel.IsAlive(now))
+        {
+            channel.Heard(now);
+            return false;
+        }
+
         lock (_revocationLock)
         {
-            _localSuspended = true;
             memory.Clear();
+            channel.Heard(now);
         }
+
+        return true;
     }
 
-    /// <summary>The channel is back: start the in-process level empty (whatever it held may have been revoked meanwhile).</summary>
-    public void ResumeLocal()
+    /// <summary>The subscription's connection dropped: the channel is down at once.</summary>
+    public void ChannelBroken() => channel.Break();
+
+    /// <summary>Subscribed again: the in-process level restarts empty (whatever it held may have been revoked meanwhile).</summary>
+    public void ChannelRestored()
     {
         lock (_revocationLock)
         {
             memory.Clear();
-            _localSuspended = false;
+            channel.Restore(Now);
         }
     }
 

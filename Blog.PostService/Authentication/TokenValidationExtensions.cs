@@ -31,6 +31,7 @@ internal static class TokenValidationExtensions
         services.AddSingleton<CacheEntrySeal>();
         services.AddSingleton<RedisTokenStore>();
         services.AddSingleton<TokenMemoryLevel>();
+        services.AddSingleton<RevocationChannel>();
         services.AddSingleton<RevocationLedger>();
         services.AddSingleton<IntrospectionCache>();
         services.AddSingleton<RevocationTelemetry>();

@@ -83,6 +83,22 @@ public sealed class TokenValidationOptions
     /// <summary>Redis calls on the request path give up after this and fall back to introspection.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How often each instance probes its revocation channel (a ping on the subscription's own connection, bounded by
+    /// <see cref="RevocationSilenceLimit"/>): a hung Redis keeps the connection open and answers nothing.
+    /// </summary>
+    public TimeSpan RevocationProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The channel is down once nothing was heard on it (event or probe answer) for this long, or its connection broke.</summary>
+    public TimeSpan RevocationSilenceLimit { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// While the channel is down, a cached entry is served only until this long after the later of its introspection
+    /// and the last time the channel was heard, then introspected again: a revocation made meanwhile is refused
+    /// within this bound. At least <see cref="RevocationSilenceLimit"/>, which it must cover.
+    /// </summary>
+    public TimeSpan DegradedStalenessBound { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>One introspection (or discovery) attempt.</summary>
     public TimeSpan IntrospectionAttemptTimeout { get; set; } = TimeSpan.FromSeconds(2.5);
 
@@ -119,6 +135,17 @@ internal sealed class TokenValidationOptionsValidator : IValidateOptions<TokenVa
         RequirePositive(options.IntrospectionAttemptTimeout, nameof(options.IntrospectionAttemptTimeout));
         RequirePositive(options.IntrospectionTotalTimeout, nameof(options.IntrospectionTotalTimeout));
         RequirePositive(options.RetryAfter, nameof(options.RetryAfter));
+        RequirePositive(options.RevocationProbeInterval, nameof(options.RevocationProbeInterval));
+        if (options.RevocationSilenceLimit <= options.RevocationProbeInterval)
+        {
+            failures.Add($"{nameof(options.RevocationSilenceLimit)} must be longer than {nameof(options.RevocationProbeInterval)}.");
+        }
+
+        // A revocation made just after the channel was last heard is noticed only once the silence limit has passed.
+        if (options.DegradedStalenessBound < options.RevocationSilenceLimit)
+        {
+            failures.Add($"{nameof(options.DegradedStalenessBound)} must be at least {nameof(options.RevocationSilenceLimit)}.");
+        }
         if (options.IntrospectionTotalTimeout < options.IntrospectionAttemptTimeout)
         {
             failures.Add($"{nameof(options.IntrospectionTotalTimeout)} must be at least {nameof(options.IntrospectionAttemptTimeout)}.");

@@ -45,8 +45,8 @@ public sealed class RedisOutageTests(BlogAppFixture fixture, ITestOutputHelper o
         {
             redis = await fixture.StopAsync(BlogResources.Redis);
             stopped = stream.Now;
-            // Without Redis the tokens are introspected again: the shared level is gone, and the in-process level is
-            // suspended, since revocation events could be missed meanwhile.
+            // Without Redis the tokens are introspected again once the degraded bound has passed: the shared level is
+            // gone, and revocation events could be missed meanwhile.
             using var fallback = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
             await FaultInjection.WaitUntilAsync(() => Task.FromResult(Introspections() >= introspectionsBefore + 2 * tokens.Length),
                 "the stream's tokens are introspected again", fallback.Token);

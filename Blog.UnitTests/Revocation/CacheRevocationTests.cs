@@ -85,25 +85,6 @@ public sealed class CacheRevocationTests : IDisposable
         Assert.True(_cache.TryGetLocal(fresh, out _));
     }
 
-    [Fact]
-    public void While_suspended_the_in_process_level_neither_serves_nor_stores_and_it_restarts_empty()
-    {
-        var before = TokenHash.Compute("before");
-        _cache.StoreLocal(before, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
-
-        _parts.Ledger.SuspendLocal();
-        var during = TokenHash.Compute("during");
-        _cache.StoreLocal(during, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
-
-        Assert.False(_cache.TryGetLocal(before, out _));
-        Assert.False(_cache.TryGetLocal(during, out _));
-
-        _parts.Ledger.ResumeLocal();
-        Assert.False(_cache.TryGetLocal(before, out _));
-        _cache.StoreLocal(during, Entry("alice", issuedAgo: TimeSpan.FromMinutes(1)));
-        Assert.True(_cache.TryGetLocal(during, out _));
-    }
-
     /// <summary>An entry of <paramref name="subject"/> issued <paramref name="issuedAgo"/> before this class's Now, of the login <paramref name="authorizationId"/> if any.</summary>
     private static CachedIntrospection Entry(string subject, TimeSpan issuedAgo, string? authorizationId = null)
         => CacheEntries.Entry(subject, issuedAgo, Now, authorizationId);

@@ -32,6 +32,14 @@ public sealed class AuthorizationServerOptions
     [Range(typeof(TimeSpan), "00:05:00", "365.00:00:00")]
     public TimeSpan LoginLifetime { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How long a revocation waits for Redis to take its marker and event: past it the revocation stays in the outbox
+    /// for the background delivery and the caller is answered (the database already refuses the token at
+    /// introspection), so a hung Redis does not hold the revoking request.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:30")]
+    public TimeSpan RevocationPublishTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>RSA private key, PKCS#8 DER in base64: signs tokens, survives restarts.</summary>
     [Required]
     public string SigningKey { get; set; } = "";

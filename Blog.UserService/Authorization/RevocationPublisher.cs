@@ -121,7 +121,7 @@ public sealed partial class RevocationPublisher(
             var receivers = (long)await redis.GetDatabase().ScriptEvaluateAsync(MarkAndPublishScript,
                     [message.MarkerKey],
                     [message.RevokedAt.ToUnixTimeMilliseconds(), (long)markerLifetime.TotalMilliseconds, RevocationContract.Channel, RevocationContract.Serialize(revocation)])
-                .WaitAsync(cancellationToken);
+                .WaitAsync(options.Value.RevocationPublishTimeout, timeProvider, cancellationToken);
             telemetry.Published();
             LogPublished(what, receivers);
             return true;
