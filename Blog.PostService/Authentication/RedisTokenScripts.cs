@@ -71,7 +71,7 @@ internal static class RedisTokenScripts
 
     // Declared read-only (no-writes: Redis refuses any write in it). KEYS: the entry. ARGV: the token's revocation
     // marker, the subject markers' and the login markers' key prefix. Nothing when there is no entry; otherwise
-    // {entry, token marker, subject marker, login marker exists}, absent ones as nil. The subject and the login come from the entry's clear part (CacheEntrySeal), which
+    // {entry, token marker, subject marker, login marker}, absent ones as nil. The subject and the login come from the entry's clear part (CacheEntrySeal), which
     // is covered by the entry's MAC: the caller checks the seal, so an edited clear part yields a refused entry, never
     // a skipped marker. The caller decides (a subject marker revokes the tokens issued before it).
     public const string Read = """
@@ -87,10 +87,9 @@ internal static class RedisTokenScripts
         local subject, at = field(33) -- after the 32 bytes of the MAC
         local login = nil
         if at then login = field(at) end
-        local result = {value, redis.call('GET', ARGV[1]), false, false}
-        if subject and #subject > 0 then result[3] = redis.call('GET', ARGV[2] .. subject) end
-        if login and #login > 0 then result[4] = redis.call('EXISTS', ARGV[3] .. login) == 1 end
-        return result
+        -- One MGET for the three markers; an absent subject or login names a key that is never written.
+        local markers = redis.call('MGET', ARGV[1], ARGV[2] .. (subject or ''), ARGV[3] .. (login or ''))
+        return {value, markers[1], markers[2], markers[3]}
         """;
 
     // KEYS: a subject's or a login's index. ARGV: entry key prefix.
