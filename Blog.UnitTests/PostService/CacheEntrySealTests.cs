@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Diagnostics.Metrics;
 using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
@@ -106,6 +107,29 @@ public sealed class CacheEntrySealTests
         // The layout before the clear part (MAC, then JSON): a miss, not an error.
         Assert.Null(_seal.Open(_hash, WithMac(json)));
         Assert.Null(_seal.Open(_hash, WithMac(System.Text.Encoding.UTF8.GetBytes("99:alice7:login-1"))));
+    }
+
+    [Fact]
+    public void Claims_of_every_shape_read_back_the_same_from_their_compact_form()
+    {
+        var entry = CacheEntries.Entry("alice", TimeSpan.FromMinutes(1), Now) with
+        {
+            Claims =
+            [
+                new CachedClaim("sub", "alice", ClaimValueTypes.String, "http://issuer/", "http://issuer/"),
+                new CachedClaim("role", "author", ClaimValueTypes.String, "http://issuer/", "http://issuer/"),
+                new CachedClaim("iat", "1", ClaimValueTypes.Integer64, "http://issuer/", "http://issuer/"),
+                new CachedClaim("x", "", ClaimValueTypes.String, "http://issuer/", "http://elsewhere/"),
+                new CachedClaim("y", "null", ClaimValueTypes.String, "http://other/", "http://other/"),
+                new CachedClaim("z", "[1]", ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer),
+            ],
+        };
+
+        var opened = _seal.Open(_hash, _seal.Seal(_hash, entry));
+
+        Assert.NotNull(opened);
+        Assert.Equal(entry.Claims, opened.Claims);
+        Assert.Contains("[\"role\",\"author\"]", System.Text.Encoding.UTF8.GetString(entry.Serialize()), StringComparison.Ordinal);
     }
 
     /// <summary>The MAC the seal computes (HMAC-SHA-256 of the token's hash bytes and the body), put in front of <paramref name="body"/>.</summary>
