@@ -31,6 +31,8 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
 
     private const string FullSecretCheckSettings = "AuthorizationServer:ClientSecretCheckMemory=00:00:00";
 
+    private const string EntryLifetime = "00:15:00";
+
     private static readonly Dictionary<string, (string Settings, (string Name, string Value)[] Environment)> PostServiceVariants = new()
     {
         [PostServiceRedisOnly] = ("Authentication:MemoryCacheEnabled=false", [("Authentication__MemoryCacheEnabled", "false")]),
@@ -52,6 +54,9 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             "--ServiceSettings:userservice:RateLimiting:TokenEndpoint:PermitLimit=100000",
             // The bare Npgsql read the real reads are measured against (off unless set).
             "--ServiceSettings:postservice:Diagnostics:DatabaseLimitEndpoint=true",
+            // The many tokens are introduced once, before the rounds: their entries must outlive a full run (an access
+            // token's life, 15 min, still bounds each entry). The variants get the same setting below.
+            $"--ServiceSettings:postservice:Authentication:CacheMaxLifetime={EntryLifetime}",
         ], cancellationToken);
         // The resources' own output is not echoed (PostgreSQL alone writes pages to stderr); a failure prints its tail.
         builder.Services.AddLogging(logging => logging
@@ -159,6 +164,7 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             .WithEnvironment("Authentication__ClientSecret", Parameter(builder, "post-service-client-secret"))
             .WithEnvironment("Authentication__DirectoryClientSecret", Parameter(builder, "post-service-directory-secret"))
             .WithEnvironment("Authentication__CacheEntryKey", Parameter(builder, "post-service-cache-key"))
+            .WithEnvironment("Authentication__CacheMaxLifetime", EntryLifetime)
             .WithHttpHealthCheck("/health");
         foreach (var (variable, value) in environment)
         {
@@ -314,6 +320,46 @@ public sealed record BenchmarkAccount(string UserName, string Password, string A
         using var response = await userService.PostAsync("/connect/token", content, cancellationToken);
         await EnsureAsync(response, "password grant", cancellationToken);
         return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> distinct access tokens of this account, for the many-tokens rows. A password grant costs
+    /// the user service tens of milliseconds (password hashing) and is throttled per client address; a refresh costs no
+    /// password hashing, so each of <paramref name="logins"/> logins (one password grant each) is refreshed in turn,
+    /// each refresh spending the previous refresh token and giving a new access token (the earlier ones stay valid).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> MintTokensAsync(HttpClient userService, int count, int logins, CancellationToken cancellationToken)
+    {
+        var tokens = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var remaining = count;
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(logins, count)).Select(async _ =>
+        {
+            using var first = new StringContent(PasswordGrantForm, Encoding.UTF8, "application/x-www-form-urlencoded");
+            var (accessToken, refreshToken) = await GrantAsync(userService, first, cancellationToken);
+            while (true)
+            {
+                tokens.Add(accessToken);
+                if (Interlocked.Decrement(ref remaining) <= 0)
+                {
+                    return;
+                }
+
+                using var refresh = new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["grant_type"] = "refresh_token", ["client_id"] = "blog-client", ["refresh_token"] = refreshToken,
+                });
+                (accessToken, refreshToken) = await GrantAsync(userService, refresh, cancellationToken);
+            }
+        }));
+        return [.. tokens.Take(count)];
+    }
+
+    private static async Task<(string AccessToken, string RefreshToken)> GrantAsync(HttpClient userService, HttpContent form, CancellationToken cancellationToken)
+    {
+        using var response = await userService.PostAsync("/connect/token", form, cancellationToken);
+        await EnsureAsync(response, "token grant", cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        return (body.GetProperty("access_token").GetString()!, body.GetProperty("refresh_token").GetString()!);
     }
 
     private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)

@@ -53,7 +53,30 @@ using var postService = blog.CreateClient(BlogUnderTest.PostService);
 var account = await BenchmarkAccount.CreateAsync(userService, postService, run.Token);
 var introspectionForm = $"client_id={Uri.EscapeDataString(Blog.ServiceDefaults.OAuth.BlogClients.PostService)}"
     + $"&client_secret={Uri.EscapeDataString(await blog.GetParameterValueAsync(Blog.TestKit.BlogResources.PostServiceClientSecret))}&token={Uri.EscapeDataString(account.AccessToken)}";
-var scenarios = Scenarios.Create(blog.Instances, account, introspectionForm)
+// Many distinct tokens, minted now, then introduced to the default instance all at once (the cold start), which leaves
+// each in its in-process level and in Redis for the many-tokens rows of the rounds.
+// Logins the tokens are minted from: one password grant each, then refresh grants in turn.
+const int ManyTokenLogins = 4;
+IReadOnlyList<string>? manyTokens = null;
+ColdStartResult? coldStart = null;
+if (options.ManyTokens > 0 && (options.OnlyScenarios.Count == 0 || options.OnlyScenarios.Any(Scenarios.ManyTokenKeys.Contains)))
+{
+    var minting = Stopwatch.StartNew();
+    manyTokens = await account.MintTokensAsync(userService, options.ManyTokens, ManyTokenLogins, run.Token);
+    Log($"minted {manyTokens.Count:N0} tokens in {minting.Elapsed.TotalSeconds:F1} s ({manyTokens.Count / minting.Elapsed.TotalSeconds:F0}/s: refresh grants over {ManyTokenLogins} logins)");
+    await WaitUntilSettledAsync(blog, run.Token);
+    var introspectionsBefore = blog.CountIntrospections(BlogUnderTest.PostService);
+    var cold = await ColdStart.RunAsync(blog.Instances[BlogUnderTest.PostService].Address, "/api/ping/me", manyTokens, options.Connections, TimeSpan.FromSeconds(30), run.Token);
+    // The log lines are written before each call is sent; the delay only lets the log stream reach us.
+    await Task.Delay(TimeSpan.FromSeconds(2), run.Token);
+    coldStart = new ColdStartResult(BlogUnderTest.PostService, manyTokens.Count, options.Connections, cold.Errors,
+        blog.CountIntrospections(BlogUnderTest.PostService) - introspectionsBefore, cold.MedianMs, cold.P99Ms, cold.WallMs);
+    Log($"cold start {coldStart.Instance}: {coldStart.Tokens} new tokens, {coldStart.Connections} at a time: {coldStart.RequestsPerSecond:F0} req/s, {coldStart.Errors} errors, "
+        + $"{coldStart.Introspections} introspections, p50 {coldStart.MedianMs:F1} ms, p99 {coldStart.P99Ms:F1} ms");
+    await WaitUntilSettledAsync(blog, run.Token);
+}
+
+var scenarios = Scenarios.Create(blog.Instances, account, introspectionForm, manyTokens)
     .Where(scenario => options.OnlyScenarios.Count == 0 || options.OnlyScenarios.Contains(scenario.Key))
     .ToList();
 
@@ -62,9 +85,9 @@ foreach (var scenario in scenarios)
 {
     using var client = new HttpClient();
     using var request = new HttpRequestMessage(new HttpMethod(scenario.Request.Method), scenario.Request.Url);
-    if (scenario.Request.BearerToken is { } token)
+    if (scenario.Request.FirstTokenHeader is { } header)
     {
-        request.Headers.Authorization = new("Bearer", token);
+        request.Headers.TryAddWithoutValidation(header.Name, header.Value);
     }
 
     if (scenario.Request.FormBody is { } form)
@@ -174,10 +197,10 @@ if (options.OnlyScenarios.Count == 0 || options.OnlyScenarios.Contains(RedisOuta
 
 RecordRunPeaks(ReadPeaks());
 var summaries = ScenarioSummary.Summarize(measurements);
-var goals = Report.CheckGoals(summaries, stampedes).Concat(redisOutage is null ? [] : RedisOutage.Goals(redisOutage)).ToList();
+var goals = Report.CheckGoals(summaries, stampedes, coldStart).Concat(redisOutage is null ? [] : RedisOutage.Goals(redisOutage)).ToList();
 var command = "dotnet run -c Release --project Blog.Benchmarks" + (options.CommandLine.Length > 0 ? " -- " + options.CommandLine : "");
 var info = new RunInfo(startedAt, clock.Elapsed, machine, loadBefore, RunInfo.ReadLoadAverage(), command, generator, options);
-var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Instances.Values], runPeaks)
+var markdown = Report.ToMarkdown(info, summaries, stampedes, goals, [.. blog.Instances.Values], runPeaks, coldStart, sealCost)
     + $"""
 
     Revocation to refusal ({revocation.Revocations} revocations at the user service's revocation endpoint after {RevocationLatency.WarmupRevocations} uncounted ones, each token cached by all {replicas.Count} `postservice` replicas first; from sending the revocation, every replica polled on its own address with `GET {RevocationLatency.PolledPath}` (authentication only), a request at most every {RevocationLatency.PollInterval.TotalMilliseconds:F0} ms, until it answers 401; {revocation.NotRefusedInTime} not refused within 5 s):

@@ -20,11 +20,22 @@ public static class Scenarios
     public const string PasswordGrant = "password-grant";
     public const string Introspection = "introspection";
     public const string IntrospectionFullCheck = "introspection-pbkdf2";
+    public const string ManyAnonymous = "many-anonymous";
+    public const string ManyMemory = "many-memory";
+    public const string ManyRedis = "many-redis";
+
+    /// <summary>The scenarios that need the many tokens (minted, then introduced by the cold start, before the rounds).</summary>
+    public static readonly IReadOnlySet<string> ManyTokenKeys = new HashSet<string> { ManyAnonymous, ManyMemory, ManyRedis };
+
+    /// <summary>A header the service ignores: the many-tokens baseline sends the same bytes the same way, unauthenticated.</summary>
+    public const string IgnoredTokenHeader = "X-Benchmark-Token";
 
     public const int PasswordGrantConnections = 4;
 
     /// <param name="introspectionForm">The post service's introspection request for the account's token (its client and secret).</param>
-    public static IReadOnlyList<Scenario> Create(IReadOnlyDictionary<string, ServiceInstance> instances, BenchmarkAccount account, string introspectionForm)
+    /// <param name="manyTokens">Distinct valid tokens of the account for the many-tokens rows (none: those rows are left out).</param>
+    public static IReadOnlyList<Scenario> Create(
+        IReadOnlyDictionary<string, ServiceInstance> instances, BenchmarkAccount account, string introspectionForm, IReadOnlyList<string>? manyTokens = null)
     {
         Uri Url(string instance, string path) => new(instances[instance].Address, path);
         var token = account.AccessToken;
@@ -55,6 +66,20 @@ public static class Scenarios
             // was remembered: the goal is a ratio of the two, measured back to back.
             new(IntrospectionFullCheck, "issuance", "POST /connect/introspect, the secret checked in full (PBKDF2) every time", BlogUnderTest.UserServiceFullSecretCheck,
                 new(Url(BlogUnderTest.UserServiceFullSecretCheck, "/connect/introspect"), "POST", FormBody: introspectionForm), null) { Connections = PasswordGrantConnections },
+            // Many distinct tokens, one per request in turn (each wrk thread its own share): no two requests in flight
+            // share a token, so nothing coalesces, and the in-process level holds one entry per token. The baseline is
+            // sent the same way (a per-request Lua function, the same bytes) in a header the service ignores.
+            .. (manyTokens is { Count: > 0 } tokens
+                ? (Scenario[])
+                [
+                    new(ManyAnonymous, "many tokens", $"GET /api/ping, no auth, {tokens.Count:N0} tokens in an ignored header (the limit)", BlogUnderTest.PostService,
+                        new(Url(BlogUnderTest.PostService, "/api/ping"), Tokens: tokens, TokenHeader: IgnoredTokenHeader), ManyAnonymous),
+                    new(ManyMemory, "many tokens", $"GET /api/ping/me, {tokens.Count:N0} tokens, in-process hit", BlogUnderTest.PostService,
+                        new(Url(BlogUnderTest.PostService, "/api/ping/me"), Tokens: tokens), ManyAnonymous),
+                    new(ManyRedis, "many tokens", $"GET /api/ping/me, {tokens.Count:N0} tokens, Redis hit (in-process level off)", BlogUnderTest.PostServiceRedisOnly,
+                        new(Url(BlogUnderTest.PostServiceRedisOnly, "/api/ping/me"), Tokens: tokens), ManyAnonymous),
+                ]
+                : []),
         ];
     }
 }

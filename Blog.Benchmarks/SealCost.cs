@@ -7,7 +7,13 @@ using Microsoft.Extensions.Options;
 namespace Blog.Benchmarks;
 
 /// <summary>Nanoseconds per operation: the median of the rounds.</summary>
-public sealed record SealCostResult(int Operations, int Rounds, int EntryBytes, double SealNs, double OpenNs, double VerifyNs, double DeserializeNs, double MemoryHitNs);
+public sealed record SealCostResult(int Operations, int Rounds, int EntryBytes, double SealNs, double OpenNs, double VerifyNs, double DeserializeNs, double MemoryHitNs)
+{
+    /// <summary>Managed bytes one in-process entry holds (its key, the cache's bookkeeping, the entry and its claims).</summary>
+    public double MemoryPerEntryBytes { get; init; }
+
+    public int MemoryEntries { get; init; }
+}
 
 /// <summary>
 /// What the token cache's entry seal costs, in process (no I/O, so the figures are not drowned in a round trip): sealing
@@ -37,7 +43,31 @@ public static class SealCost
             () => CachedIntrospection.Deserialize(json) ?? throw new InvalidOperationException("No entry."),
             () => memory.TryGet(hash, out var found) && found.IsUsableAt(now) ? found : throw new InvalidOperationException("No hit."),
         ]);
-        return new SealCostResult(operations, rounds, sealedEntry.Length, medians[0], medians[1], medians[2], medians[3], medians[4]);
+        const int entries = 10_000;
+        return new SealCostResult(operations, rounds, sealedEntry.Length, medians[0], medians[1], medians[2], medians[3], medians[4])
+        {
+            MemoryPerEntryBytes = MemoryPerEntry(options, entries),
+            MemoryEntries = entries,
+        };
+    }
+
+    /// <summary>
+    /// The managed heap after a full collection, before and after filling an in-process level with this many entries
+    /// (each with its own subject, login and token id, as distinct tokens have), divided by their number.
+    /// </summary>
+    private static double MemoryPerEntry(IOptions<TokenValidationOptions> options, int count)
+    {
+        using var memory = new TokenMemoryLevel(options);
+        var now = DateTimeOffset.UtcNow;
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        for (var index = 0; index < count; index++)
+        {
+            memory.Set(TokenHash.Compute($"a-benchmark-token-{index}-{Guid.NewGuid()}"), TypicalEntry(now));
+        }
+
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(memory);
+        return (after - before) / (double)count;
     }
 
     /// <summary>An entry shaped like the post service's: the claims introspection returns for an author's token.</summary>

@@ -4,8 +4,21 @@ using System.Text;
 
 namespace Blog.Benchmarks;
 
-/// <summary>One HTTP request shape for wrk: every request of a measurement is the same.</summary>
-public sealed record HttpRequestShape(Uri Url, string Method = "GET", string? BearerToken = null, string? FormBody = null);
+/// <summary>
+/// One HTTP request shape for wrk: every request of a measurement is the same, unless <see cref="Tokens"/> is given:
+/// then each request carries the next of these tokens in <see cref="TokenHeader"/> (as "Bearer ..."), each wrk thread
+/// cycling through its own share of them, so that no two requests in flight carry the same token.
+/// </summary>
+public sealed record HttpRequestShape(
+    Uri Url, string Method = "GET", string? BearerToken = null, string? FormBody = null, IReadOnlyList<string>? Tokens = null, string TokenHeader = "Authorization")
+{
+    /// <summary>The token of a single request (the first of many).</summary>
+    public string? FirstToken => BearerToken ?? Tokens?.FirstOrDefault();
+
+    /// <summary>The header of a single request with <see cref="FirstToken"/> (null when the request carries none).</summary>
+    public (string Name, string Value)? FirstTokenHeader
+        => BearerToken is { } token ? ("Authorization", $"Bearer {token}") : Tokens is [var first, ..] ? (TokenHeader, $"Bearer {first}") : null;
+}
 
 /// <summary>What wrk measured: latencies in microseconds, errors by kind (a non-2xx/3xx answer counts as a status error).</summary>
 public sealed record WrkResult(
@@ -50,11 +63,44 @@ public static class Wrk
 
     /// <summary>
     /// The request is static (wrk builds it once) and no per-request Lua function is defined: one would cost wrk CPU on
-    /// every request, taken from the server on two cores, and more so the faster the scenario.
+    /// every request, taken from the server on two cores, and more so the faster the scenario. With many tokens, every
+    /// request is built once in each thread's init() and request() only hands out the next one (the least Lua can do);
+    /// the rows that use it are compared with a baseline sent the same way.
     /// </summary>
-    public static string CreateScript(HttpRequestShape request)
+    public static string CreateScript(HttpRequestShape request, int threads = 1)
     {
         var script = new StringBuilder();
+        if (request.Tokens is { Count: > 0 } tokens)
+        {
+            script.AppendLine("local tokens = {");
+            foreach (var token in tokens)
+            {
+                script.AppendLine(CultureInfo.InvariantCulture, $"  \"{token}\",");
+            }
+
+            script.AppendLine("}");
+            script.AppendLine(CultureInfo.InvariantCulture, $$"""
+                local threads = {{threads}}
+                local created = 0
+                setup = function(thread)
+                  thread:set("slot", created)
+                  created = created + 1
+                end
+                local requests = {}
+                local next_request = 1
+                init = function(args)
+                  for i = slot + 1, #tokens, threads do
+                    requests[#requests + 1] = wrk.format(nil, nil, { ["Host"] = "{{request.Url.Authority}}", ["{{request.TokenHeader}}"] = "Bearer " .. tokens[i] })
+                  end
+                end
+                request = function()
+                  local r = requests[next_request]
+                  next_request = next_request % #requests + 1
+                  return r
+                end
+                """);
+        }
+
         script.AppendLine(CultureInfo.InvariantCulture, $"wrk.method = \"{request.Method}\"");
         if (request.BearerToken is not null)
         {
@@ -97,7 +143,7 @@ public static class Wrk
             File.SetUnixFileMode(scriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        await File.WriteAllTextAsync(scriptPath, CreateScript(request), cancellationToken);
+        await File.WriteAllTextAsync(scriptPath, CreateScript(request, threads), cancellationToken);
         try
         {
             var start = new ProcessStartInfo("wrk")

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,12 @@ namespace Blog.PostService.Authentication;
 /// entries, which costs an introspection, but cannot make one up, move one to another token, or edit one: a seal that
 /// does not verify is a miss. Only Redis entries are sealed: the in-process level never pays for it.
 /// </summary>
+/// <remarks>
+/// The stored value is the MAC, then the entry's subject and login in clear (each as its UTF-8 length in decimal, a
+/// colon and the bytes), then the entry's JSON. The clear part lets the read script name the subject's and the login's
+/// revocation markers in the same round trip as the entry (<see cref="RedisTokenScripts.Read"/>); the MAC covers it,
+/// and an entry whose clear part disagrees with its JSON does not open, so an edited one can only make Redis deny.
+/// </remarks>
 public sealed class CacheEntrySeal(IOptions<TokenValidationOptions> options)
 {
     private const int MacLength = HMACSHA256.HashSizeInBytes;
@@ -19,13 +26,19 @@ public sealed class CacheEntrySeal(IOptions<TokenValidationOptions> options)
 
     private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.CacheEntryKey ?? throw new InvalidOperationException("No cache entry key."));
 
-    /// <summary>The stored value: the MAC, then the entry's JSON.</summary>
+    /// <summary>The stored value: the MAC, the subject and login in clear, then the entry's JSON.</summary>
     public byte[] Seal(TokenHash hash, CachedIntrospection entry)
     {
         var json = entry.Serialize();
-        var value = new byte[MacLength + json.Length];
-        json.CopyTo(value.AsSpan(MacLength));
-        ComputeMac(hash, json, value.AsSpan(0, MacLength));
+        var subject = entry.Subject ?? "";
+        var login = entry.AuthorizationId ?? "";
+        var length = MacLength + FieldLength(subject) + FieldLength(login) + json.Length;
+        var value = new byte[length];
+        var at = MacLength;
+        at += WriteField(subject, value.AsSpan(at));
+        at += WriteField(login, value.AsSpan(at));
+        json.CopyTo(value.AsSpan(at));
+        ComputeMac(hash, value.AsSpan(MacLength), value.AsSpan(0, MacLength));
         return value;
     }
 
@@ -37,14 +50,24 @@ public sealed class CacheEntrySeal(IOptions<TokenValidationOptions> options)
             return null;
         }
 
+        var body = value[MacLength..];
+        if (!TryReadField(ref body, out var subject) || !TryReadField(ref body, out var login))
+        {
+            return null; // sealed by this service yet without the clear part: written by an older version
+        }
+
+        CachedIntrospection? entry;
         try
         {
-            return CachedIntrospection.Deserialize(value[MacLength..]);
+            entry = CachedIntrospection.Deserialize(body);
         }
         catch (System.Text.Json.JsonException)
         {
             return null; // sealed by this service yet unreadable: written by an older version of the entry's shape
         }
+
+        // What the read script checked the markers of must be what the entry says it is.
+        return entry is not null && Matches(subject, entry.Subject) && Matches(login, entry.AuthorizationId) ? entry : null;
     }
 
     /// <summary>Whether <paramref name="value"/> carries this service's MAC for this token (in constant time).</summary>
@@ -60,9 +83,67 @@ public sealed class CacheEntrySeal(IOptions<TokenValidationOptions> options)
         return CryptographicOperations.FixedTimeEquals(expected, value[..MacLength]);
     }
 
-    private void ComputeMac(TokenHash hash, ReadOnlySpan<byte> json, Span<byte> destination)
+    private static int FieldLength(string text)
     {
-        var length = TokenHashLength + json.Length;
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        return DigitCount(bytes) + 1 + bytes;
+    }
+
+    private static int DigitCount(int number)
+    {
+        var digits = 1;
+        for (; number >= 10; number /= 10)
+        {
+            digits++;
+        }
+
+        return digits;
+    }
+
+    private static int WriteField(string text, Span<byte> destination)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        if (!Utf8Formatter.TryFormat(bytes, destination, out var digits))
+        {
+            throw new InvalidOperationException("No room for the field's length.");
+        }
+
+        destination[digits] = (byte)':';
+        return digits + 1 + Encoding.UTF8.GetBytes(text, destination[(digits + 1)..]);
+    }
+
+    private static bool TryReadField(ref ReadOnlySpan<byte> body, out ReadOnlySpan<byte> field)
+    {
+        field = default;
+        var colon = body.IndexOf((byte)':');
+        if (colon is <= 0 or > 9 || !Utf8Parser.TryParse(body[..colon], out int length, out var consumed) || consumed != colon
+            || length < 0 || length > body.Length - colon - 1)
+        {
+            return false;
+        }
+
+        field = body.Slice(colon + 1, length);
+        body = body[(colon + 1 + length)..];
+        return true;
+    }
+
+    private static bool Matches(ReadOnlySpan<byte> clear, string? value)
+    {
+        if (value is null)
+        {
+            return clear.IsEmpty;
+        }
+
+        Span<byte> buffer = stackalloc byte[256];
+        var count = Encoding.UTF8.GetByteCount(value);
+        var encoded = count <= buffer.Length ? buffer[..count] : new byte[count];
+        Encoding.UTF8.GetBytes(value, encoded);
+        return clear.SequenceEqual(encoded);
+    }
+
+    private void ComputeMac(TokenHash hash, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        var length = TokenHashLength + body.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -72,7 +153,7 @@ public sealed class CacheEntrySeal(IOptions<TokenValidationOptions> options)
                 throw new ArgumentException("Not a SHA-256 token hash.", nameof(hash));
             }
 
-            json.CopyTo(buffer.AsSpan(TokenHashLength));
+            body.CopyTo(buffer.AsSpan(TokenHashLength));
             HMACSHA256.HashData(_key, buffer.AsSpan(0, length), destination);
         }
         finally

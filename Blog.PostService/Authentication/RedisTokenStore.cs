@@ -26,10 +26,13 @@ public sealed partial class RedisTokenStore(
 {
     private readonly TokenValidationOptions _options = options.Value;
     private readonly ThrottledWarning _refusalWarning = new(timeProvider);
+    // Concurrent lookups of one token share one Redis read, as an introspection is shared (HybridCache does the same).
+    private readonly SingleFlight<CachedIntrospection?> _reads = new();
 
     /// <summary>
     /// The entry of <paramref name="hash"/>, unless it is past its end or the token's exp, revoked in this instance
-    /// (<paramref name="revokedHere"/>, asked before the markers' round trip) or marked revoked in Redis.
+    /// (<paramref name="revokedHere"/>) or marked revoked in Redis (the token, its subject or its login). One round trip,
+    /// shared by the concurrent lookups of one token in this instance.
     /// </summary>
     public async Task<CachedIntrospection?> GetAsync(TokenHash hash, Func<CachedIntrospection, bool> revokedHere, CancellationToken cancellationToken)
     {
@@ -44,16 +47,8 @@ public sealed partial class RedisTokenStore(
         activity?.SetTag("blog.token.id", hash.TokenId);
         try
         {
-            var database = redis.GetDatabase();
-            // The entry and the token's revocation marker in one round trip: the marker refuses an entry that a
-            // revocation event should have deleted but no instance heard (every subscription down at that moment).
-            // The subject's and the login's markers, named by the entry, need a second one.
-            var found = await database
-                .StringGetAsync([hash.ToCacheKey(_options.CacheKeyPrefix), RevocationContract.RevokedTokenKey(hash.Hex)])
-                .WaitAsync(_options.RedisTimeout, cancellationToken);
-            var entry = found[0].HasValue ? Open(hash, (byte[])found[0]!) : null;
-            if (entry is null || !entry.IsUsableAt(timeProvider.GetUtcNow()) || revokedHere(entry) || found[1].HasValue
-                || await IsMarkedRevokedAsync(database, entry, cancellationToken))
+            var (entry, _) = await _reads.RunAsync(hash.Hex, () => ReadAsync(hash), cancellationToken);
+            if (entry is null || !entry.IsUsableAt(timeProvider.GetUtcNow()) || revokedHere(entry))
             {
                 activity?.SetTag("blog.token_cache.result", "miss");
                 telemetry.Miss();
@@ -71,6 +66,29 @@ public sealed partial class RedisTokenStore(
             telemetry.Miss();
             return null;
         }
+    }
+
+    /// <summary>
+    /// The entry and every revocation marker that concerns it, in one script that cannot write (<see cref="RedisTokenScripts.Read"/>):
+    /// the token's marker refuses an entry that a revocation event should have deleted but no instance heard (every
+    /// subscription down at that moment), the subject's marker every token of the subject issued before it (the same
+    /// rule as the store script), the login's marker every token of the login. Not cancelled by the request that
+    /// started it, since others may share it; bounded by <see cref="TokenValidationOptions.RedisTimeout"/>.
+    /// </summary>
+    private async Task<CachedIntrospection?> ReadAsync(TokenHash hash)
+    {
+        var reply = await redis.GetDatabase()
+            .ScriptEvaluateAsync(RedisTokenScripts.Read, ReadKeys(_options.CacheKeyPrefix, hash), ReadArguments(hash))
+            .WaitAsync(_options.RedisTimeout);
+        if (reply.IsNull || (RedisResult[]?)reply is not { Length: 4 } found || found[ReadEntry].IsNull || Open(hash, (byte[])found[ReadEntry]!) is not { } entry)
+        {
+            return null;
+        }
+
+        var subjectMarked = entry.Subject is not null && ((RedisValue)found[ReadSubjectMarker]).TryParse(out long notBeforeUnixMs)
+            && notBeforeUnixMs > (entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0);
+        var loginMarked = entry.AuthorizationId is not null && !found[ReadLoginMarker].IsNull;
+        return found[ReadTokenMarker].IsNull && !subjectMarked && !loginMarked ? entry : null;
     }
 
     /// <summary>The entry if its seal verifies and it can be bounded again; otherwise null, counted and (throttled) logged.</summary>
@@ -97,24 +115,6 @@ public sealed partial class RedisTokenStore(
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// Whether the user service marked every token of the entry's subject issued before some time revoked (the same
-    /// rule as the store script: a marker later than the token's issue time), or every token of the entry's login.
-    /// </summary>
-    private async Task<bool> IsMarkedRevokedAsync(IDatabase database, CachedIntrospection entry, CancellationToken cancellationToken)
-    {
-        if (entry.Subject is null && entry.AuthorizationId is null)
-        {
-            return false;
-        }
-
-        var markers = await database
-            .StringGetAsync([RevocationContract.RevokedSubjectKey(entry.Subject ?? ""), RevocationContract.RevokedAuthorizationKey(entry.AuthorizationId ?? "")])
-            .WaitAsync(_options.RedisTimeout, cancellationToken);
-        return (entry.Subject is not null && markers[0].TryParse(out long notBeforeUnixMs) && notBeforeUnixMs > (entry.IssuedAt?.ToUnixTimeMilliseconds() ?? 0))
-            || (entry.AuthorizationId is not null && markers[1].HasValue);
     }
 
     /// <summary>Writes the entry for <paramref name="lifetime"/>, fire-and-forget: a request never waits for it.</summary>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Diagnostics.Metrics;
 using Blog.PostService.Authentication;
 using Blog.ServiceDefaults.Revocation;
@@ -79,6 +80,64 @@ public sealed class CacheEntrySealTests
         Assert.True(parts.Ledger.IsRevoked(_hash, CacheEntries.Entry("alice", TimeSpan.Zero, now)));
         // Had it been kept as dated, it would also be remembered until the year 9999.
         Assert.False(parts.Ledger.IsRevoked(_hash, CacheEntries.Entry("alice", -RevocationLedger.MaxClockAhead - TimeSpan.FromSeconds(5), now)));
+    }
+
+    [Fact]
+    public void The_value_names_the_subject_and_the_login_in_clear_after_the_mac_where_the_read_script_finds_them()
+    {
+        var entry = CacheEntries.Entry("alice-\u00e9", TimeSpan.FromMinutes(1), Now, authorizationId: "login-1");
+
+        var value = _seal.Seal(_hash, entry);
+
+        // Lengths in UTF-8 bytes ("é" is two), as Lua's string functions count.
+        Assert.StartsWith("8:alice-\u00e97:login-1{", System.Text.Encoding.UTF8.GetString(value.AsSpan(HmacLength)), StringComparison.Ordinal);
+        Assert.StartsWith("0:0:{", System.Text.Encoding.UTF8.GetString(_seal.Seal(_hash, entry with { Subject = null, AuthorizationId = null }).AsSpan(HmacLength)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_whose_clear_part_disagrees_with_its_entry_or_is_missing_does_not_open_even_with_a_valid_mac()
+    {
+        var entry = CacheEntries.Entry("alice", TimeSpan.FromMinutes(1), Now, authorizationId: "login-1");
+        var json = entry.Serialize();
+
+        Assert.NotNull(_seal.Open(_hash, WithMac(System.Text.Encoding.UTF8.GetBytes("5:alice7:login-1").Concat(json).ToArray())));
+        // Another subject's marker would have been read: refused although the MAC is right (only a key holder could make it).
+        Assert.Null(_seal.Open(_hash, WithMac(System.Text.Encoding.UTF8.GetBytes("5:bobby7:login-1").Concat(json).ToArray())));
+        Assert.Null(_seal.Open(_hash, WithMac(System.Text.Encoding.UTF8.GetBytes("5:alice0:").Concat(json).ToArray())));
+        // The layout before the clear part (MAC, then JSON): a miss, not an error.
+        Assert.Null(_seal.Open(_hash, WithMac(json)));
+        Assert.Null(_seal.Open(_hash, WithMac(System.Text.Encoding.UTF8.GetBytes("99:alice7:login-1"))));
+    }
+
+    [Fact]
+    public void Claims_of_every_shape_read_back_the_same_from_their_compact_form()
+    {
+        var entry = CacheEntries.Entry("alice", TimeSpan.FromMinutes(1), Now) with
+        {
+            Claims =
+            [
+                new CachedClaim("sub", "alice", ClaimValueTypes.String, "http://issuer/", "http://issuer/"),
+                new CachedClaim("role", "author", ClaimValueTypes.String, "http://issuer/", "http://issuer/"),
+                new CachedClaim("iat", "1", ClaimValueTypes.Integer64, "http://issuer/", "http://issuer/"),
+                new CachedClaim("x", "", ClaimValueTypes.String, "http://issuer/", "http://elsewhere/"),
+                new CachedClaim("y", "null", ClaimValueTypes.String, "http://other/", "http://other/"),
+                new CachedClaim("z", "[1]", ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer),
+            ],
+        };
+
+        var opened = _seal.Open(_hash, _seal.Seal(_hash, entry));
+
+        Assert.NotNull(opened);
+        Assert.Equal(entry.Claims, opened.Claims);
+        Assert.Contains("[\"role\",\"author\"]", System.Text.Encoding.UTF8.GetString(entry.Serialize()), StringComparison.Ordinal);
+    }
+
+    /// <summary>The MAC the seal computes (HMAC-SHA-256 of the token's hash bytes and the body), put in front of <paramref name="body"/>.</summary>
+    private byte[] WithMac(byte[] body)
+    {
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(TokenCacheUnderTest.TestCacheEntryKey), Convert.FromHexString(_hash.Hex).Concat(body).ToArray());
+        return [.. mac, .. body];
     }
 
     private const int HmacLength = 32;
