@@ -7,6 +7,7 @@ using Blog.AppHost.Infrastructure;
 using Blog.PostService.Authentication;
 using Blog.PostService.OpenApi;
 using Blog.ServiceDefaults.RateLimiting;
+using Blog.Web.Extensions;
 
 namespace Blog.Tests.Docs;
 
@@ -39,6 +40,7 @@ public sealed partial class SettingsTableTests
         AddOptions(expected, typeof(TokenValidationOptions));
         AddOptions(expected, typeof(RejectedTokenLimitOptions));
         AddOptions(expected, typeof(ForwardedHeadersSettings));
+        AddOptions(expected, typeof(BlogWebOptions));
         expected[InfrastructureModeSetting.Key] = InfrastructureModeSetting.Parse(null).ToString().ToLowerInvariant();
         expected[PostServiceOpenApi.TokenUrlKey] = null;
 
