@@ -100,6 +100,12 @@ public sealed class WebFrontEndTests(BlogAppFixture fixture, ChromiumFixture chr
         {
             var reader = await anonymous.NewPageAsync();
             await reader.GotoAsync(_web.Url("/?tag=tour"));
+            // BLOG_WEB_SCREENSHOT=docs/web-posts.png saves this page for the README.
+            if (Environment.GetEnvironmentVariable("BLOG_WEB_SCREENSHOT") is { Length: > 0 } screenshot)
+            {
+                await reader.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+            }
+
             await reader.GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
             await reader.GetByRole(AriaRole.Heading, new() { Name = title }).WaitForAsync();
             Assert.Contains("My first post", await reader.Locator(".body").InnerTextAsync());

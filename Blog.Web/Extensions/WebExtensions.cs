@@ -65,6 +65,7 @@ public static class WebExtensions
             });
         builder.Services.AddAuthorization();
 
+        var serviceTimeout = builder.Configuration.GetSection(BlogWebOptions.SectionName).GetValue(nameof(BlogWebOptions.ServiceTimeout), new BlogWebOptions().ServiceTimeout);
         builder.Services.AddOpenIddict()
             .AddClient(client =>
             {
@@ -84,7 +85,9 @@ public static class WebExtensions
                     aspNetCore.DisableTransportSecurityRequirement();
                 }
 
-                client.UseSystemNetHttp();
+                // OpenIddict retries on its own and ServiceDefaults' handler wraps its client too: the whole exchange is
+                // bounded here, so an unreachable user service is a prompt 503 rather than a minute of nested retries.
+                client.UseSystemNetHttp().ConfigureHttpClient(http => http.Timeout = serviceTimeout);
             });
         // The registration comes from the validated options, so a missing setting fails start-up with its name.
         builder.Services.AddOptions<OpenIddictClientOptions>()

@@ -3,6 +3,8 @@ using Blog.ServiceDefaults.OAuth;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using Blog.Web.Extensions;
 using OpenIddict.Abstractions;
 using OpenIddict.Client;
 using OpenIddict.Client.AspNetCore;
@@ -20,13 +22,30 @@ public static partial class SignInEndpoints
 
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/signin", (string? returnUrl) => TypedResults.Challenge(
-            new AuthenticationProperties { RedirectUri = LocalOrHome(returnUrl) }, [OpenIddictClientAspNetCoreDefaults.AuthenticationScheme]));
+        app.MapGet("/signin", SignInAsync);
         // The user service's answer: OpenIddict checked state, issuer and PKCE, and redeemed the code.
         app.MapMethods(BlogClients.WebRedirectPath, [HttpMethods.Get, HttpMethods.Post], (Delegate)CompleteSignInAsync).DisableAntiforgery();
         app.MapPost("/signout", SignOutAsync);
         app.MapMethods(BlogClients.WebPostLogoutRedirectPath, [HttpMethods.Get, HttpMethods.Post], (Delegate)CompleteSignOutAsync).DisableAntiforgery();
         return app;
+    }
+
+    private static async Task<IResult> SignInAsync(string? returnUrl, OpenIddictClientService client, IOptions<BlogWebOptions> options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The user service's discovery document (cached once read): unreachable, the page says so with 503
+            // instead of OpenIddict's bare error answer.
+            await client.GetServerConfigurationByIssuerAsync(options.Value.Authority!, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Whatever the failure (refused, timed out, an unreadable document: OpenIddict reports each differently),
+            // nobody can sign in until the user service answers.
+            throw new ServiceUnavailableException("user service", exception);
+        }
+
+        return TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalOrHome(returnUrl) }, [OpenIddictClientAspNetCoreDefaults.AuthenticationScheme]);
     }
 
     private static async Task<IResult> CompleteSignInAsync(HttpContext context, WebSessions sessions)
