@@ -54,6 +54,16 @@ var postService = builder.AddProject<Projects.Blog_PostService>(BlogServiceNames
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", _ => new ResourceUrlAnnotation { Url = "/scalar/v1", DisplayText = "API reference" });
 
+// The web front end: signs people in at the user service (confidential client blog-web) and calls the post service
+// with their tokens, both over service discovery; the issuer it expects is the user service's public URL.
+var web = builder.AddProject<Projects.Blog_Web>(BlogServiceNames.Web)
+    .WithReference(userService).WaitFor(userService)
+    .WithReference(postService).WaitFor(postService)
+    .WithEnvironment("BlogWeb__Authority", issuer)
+    .WithEnvironment("BlogWeb__ClientSecret", identity.WebClientSecret)
+    .WithServiceSettings()
+    .WithHttpHealthCheck("/health");
+
 // Values naming the user service's own endpoint and the post service's: set in a callback, so that the model records
 // no reference of the user service to itself or to the post service (which depends on it).
 userService.WithEnvironment(context =>
@@ -65,6 +75,10 @@ userService.WithEnvironment(context =>
         context.EnvironmentVariables[$"AuthorizationServer__ApiReferenceRedirectUris__{index}"] =
             ReferenceExpression.Create($"{page.GetEndpoint("http")}/scalar/v1");
     }
+
+    // The web front end's redirect and post-logout URIs are registered under its own address.
+    context.EnvironmentVariables["AuthorizationServer__WebClientSecret"] = identity.WebClientSecret;
+    context.EnvironmentVariables["AuthorizationServer__WebBaseUrl"] = web.GetEndpoint("http");
 });
 
 await builder.Build().RunAsync();

@@ -9,9 +9,10 @@ public static class BlogResources
     public const string Redis = "redis";
     public const string UserService = "userservice";
     public const string PostService = "postservice";
+    public const string Web = "web";
 
     /// <summary>Every resource of the application, in start order.</summary>
-    public static readonly string[] All = [Postgres, UsersDatabase, PostsDatabase, Redis, UserService, PostService];
+    public static readonly string[] All = [Postgres, UsersDatabase, PostsDatabase, Redis, UserService, PostService, Web];
 
     /// <summary>The post service's client secret at the user service (a generated AppHost parameter).</summary>
     public const string PostServiceClientSecret = "post-service-client-secret";
@@ -20,4 +21,7 @@ public static class BlogResources
     public const string PostServiceDirectorySecret = "post-service-directory-secret";
     public const string AdminUserName = "admin-username";
     public const string AdminPassword = "admin-password";
+
+    /// <summary>The web front end's client secret at the user service (confidential client blog-web).</summary>
+    public const string WebClientSecret = "web-client-secret";
 }

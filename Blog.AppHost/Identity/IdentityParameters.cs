@@ -14,7 +14,8 @@ public sealed record IdentityParameters(
     IResourceBuilder<ParameterResource> PostServiceClientSecret,
     IResourceBuilder<ParameterResource> PostServiceDirectorySecret,
     IResourceBuilder<ParameterResource> AdminUserName,
-    IResourceBuilder<ParameterResource> AdminPassword)
+    IResourceBuilder<ParameterResource> AdminPassword,
+    IResourceBuilder<ParameterResource> WebClientSecret)
 {
     /// <summary>Setting of the AppHost: the user service's public URL in a deployment (default: its http endpoint).</summary>
     public const string PublicUrlSetting = "UserService:PublicUrl";
@@ -46,7 +47,9 @@ public sealed record IdentityParameters(
         builder.AddParameter("admin-username", "admin"),
         builder.AddParameter("admin-password",
             new GenerateParameterDefault { MinLength = 20, MinLower = 2, MinUpper = 2, MinNumeric = 2, MinSpecial = 2 },
-            secret: true, persist: true));
+            secret: true, persist: true),
+        // The web front end's client secret (confidential client blog-web): it and the user service alone know it.
+        builder.AddParameter("web-client-secret", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true));
 }
 
 /// <summary>A fresh RSA-2048 private key, PKCS#8 DER in base64 (one line, so it fits a user-secrets value).</summary>

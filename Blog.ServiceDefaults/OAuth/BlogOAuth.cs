@@ -24,6 +24,18 @@ public static class BlogClients
     /// <summary>The API reference pages (Development): public, authorization code with PKCE back to the page.</summary>
     public const string ApiReference = "blog-api-reference";
 
+    /// <summary>
+    /// The web front end (Blog.Web): confidential (it runs on a server and keeps the tokens there), authorization code
+    /// with PKCE, refresh tokens, revocation and sign-out; its redirect URIs are its own, registered exactly.
+    /// </summary>
+    public const string Web = "blog-web";
+
+    /// <summary>Path of <see cref="Web"/>'s redirect URI (after sign-in), under the front end's address.</summary>
+    public const string WebRedirectPath = "/signin-callback";
+
+    /// <summary>Path of <see cref="Web"/>'s post-logout redirect URI, under the front end's address.</summary>
+    public const string WebPostLogoutRedirectPath = "/signout-callback";
+
     /// <summary>The post service as a resource server: confidential; introspects tokens, nothing else.</summary>
     public const string PostService = "post-service";
 

@@ -8,6 +8,7 @@ using Blog.PostService.Authentication;
 using Blog.PostService.Diagnostics;
 using Blog.PostService.OpenApi;
 using Blog.ServiceDefaults.RateLimiting;
+using Blog.Web.Extensions;
 
 namespace Blog.Tests.Docs;
 
@@ -41,6 +42,7 @@ public sealed partial class SettingsTableTests
         AddOptions(expected, typeof(RejectedTokenLimitOptions));
         AddOptions(expected, typeof(ForwardedHeadersSettings));
         AddOptions(expected, typeof(DatabaseLimitOptions));
+        AddOptions(expected, typeof(BlogWebOptions));
         expected[InfrastructureModeSetting.Key] = InfrastructureModeSetting.Parse(null).ToString().ToLowerInvariant();
         expected[PostServiceOpenApi.TokenUrlKey] = null;
 

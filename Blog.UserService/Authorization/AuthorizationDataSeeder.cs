@@ -110,6 +110,35 @@ internal sealed partial class AuthorizationDataSeeder(
 
         await UpsertApplicationAsync(apiReference, cancellationToken);
 
+        if (options.Value is { WebClientSecret.Length: > 0, WebBaseUrl: { } webBaseUrl })
+        {
+            await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
+            {
+                ClientId = BlogClients.Web,
+                ClientSecret = options.Value.WebClientSecret,
+                ClientType = ClientTypes.Confidential,
+                ApplicationType = ApplicationTypes.Web,
+                ConsentType = ConsentTypes.Explicit,
+                DisplayName = "Blog web",
+                RedirectUris = { new Uri(webBaseUrl, BlogClients.WebRedirectPath) },
+                PostLogoutRedirectUris = { new Uri(webBaseUrl, BlogClients.WebPostLogoutRedirectPath) },
+                Permissions =
+                {
+                    Permissions.Endpoints.Authorization,
+                    Permissions.Endpoints.Token,
+                    Permissions.Endpoints.Revocation,
+                    Permissions.Endpoints.EndSession,
+                    Permissions.GrantTypes.AuthorizationCode,
+                    Permissions.GrantTypes.RefreshToken,
+                    Permissions.ResponseTypes.Code,
+                    Permissions.Scopes.Profile,
+                    Permissions.Prefixes.Scope + BlogScopes.Posts,
+                    Permissions.Prefixes.Scope + BlogScopes.Account,
+                },
+                Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+            }, cancellationToken);
+        }
+
         await UpsertApplicationAsync(new OpenIddictApplicationDescriptor
         {
             ClientId = BlogClients.PostService,

@@ -71,6 +71,15 @@ public sealed class AuthorizationServerOptions
     /// <c>http://localhost:5102/scalar/v1</c>); the AppHost supplies both services' pages. None: the client has none.
     /// </summary>
     public string[] ApiReferenceRedirectUris { get; set; } = [];
+
+    /// <summary>
+    /// The web front end's client secret (confidential client blog-web). Empty: the client is not registered (an
+    /// application without the front end).
+    /// </summary>
+    public string WebClientSecret { get; set; } = "";
+
+    /// <summary>The web front end's address (e.g. <c>http://localhost:5103</c>); its redirect URIs are registered under it.</summary>
+    public Uri? WebBaseUrl { get; set; }
 }
 
 /// <summary>
@@ -97,6 +106,11 @@ public sealed class AuthorizationServerOptionsValidator : IValidateOptions<Autho
 {
     public ValidateOptionsResult Validate(string? name, AuthorizationServerOptions options)
     {
+        if (!string.IsNullOrEmpty(options.WebClientSecret) && (options.WebClientSecret.Length < 16 || options.WebBaseUrl is not { IsAbsoluteUri: true }))
+        {
+            return ValidateOptionsResult.Fail($"{AuthorizationServerOptions.SectionName}:WebClientSecret needs at least 16 characters and an absolute WebBaseUrl.");
+        }
+
         if (string.IsNullOrEmpty(options.SigningKey))
         {
             return ValidateOptionsResult.Skip; // [Required] reports it
