@@ -18,8 +18,9 @@ namespace Blog.Tests.Security;
 public sealed class ForgedCacheEntryTests(BlogAppFixture fixture) : IAsyncLifetime
 {
     private static readonly string EntryPrefix = new TokenValidationOptions().CacheKeyPrefix;
-    private static readonly byte[] AuthorRole = Encoding.UTF8.GetBytes("\"value\":\"author\"");
-    private static readonly byte[] AdminRole = Encoding.UTF8.GetBytes("\"value\":\"admin\"");
+    // Claims are stored as short arrays, [type, value, ...]: the role claim's value ends its array.
+    private static readonly byte[] AuthorRole = Encoding.UTF8.GetBytes("\"author\"]");
+    private static readonly byte[] AdminRole = Encoding.UTF8.GetBytes("\"admin\"]");
     private readonly IdentityClient _identity = new(fixture);
     private ConnectionMultiplexer? _redis;
 
