@@ -23,6 +23,7 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
 {
     public const string UserService = BlogResources.UserService;
     public const string PostService = BlogResources.PostService;
+    public const string Web = BlogResources.Web;
     public const string PostServiceRedisOnly = "postservice-redis";
     public const string PostServiceUncached = "postservice-nocache";
 
@@ -77,7 +78,7 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
         {
             // No dashboard runs here to export telemetry to (as in the tests' fixture); the services still record it.
             var app = await blog.BuildAsync(builder, cancellationToken);
-            var names = new[] { UserService, PostService, PostServiceRedisOnly, PostServiceUncached, UserServiceFullSecretCheck };
+            var names = new[] { UserService, PostService, PostServiceRedisOnly, PostServiceUncached, UserServiceFullSecretCheck, Web };
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var failure = WatchForFailureAsync(app, failed.Token);
             var healthy = Task.Run(async () =>
@@ -210,7 +211,7 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             name, candidate => candidate.Snapshot.EnvironmentVariables.Any(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS"), cancellationToken);
         var urls = update.Snapshot.EnvironmentVariables.First(variable => variable.IsFromSpec && variable.Name == "ASPNETCORE_URLS").Value!;
         var address = new Uri(urls.Split(';')[0]);
-        var project = name.StartsWith(UserService, StringComparison.Ordinal) ? "Blog.UserService" : "Blog.PostService";
+        var project = name == Web ? "Blog.Web" : name.StartsWith(UserService, StringComparison.Ordinal) ? "Blog.UserService" : "Blog.PostService";
         var pid = ProcessMemory.FindByEnvironment("ASPNETCORE_URLS", urls, project);
         var settings = PostServiceVariants.TryGetValue(name, out var variant) ? variant.Settings
             : name == UserServiceFullSecretCheck ? FullSecretCheckSettings : "defaults";

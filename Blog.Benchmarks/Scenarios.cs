@@ -20,6 +20,8 @@ public static class Scenarios
     public const string PasswordGrant = "password-grant";
     public const string Introspection = "introspection";
     public const string IntrospectionFullCheck = "introspection-pbkdf2";
+    public const string WebPostsApi = "web-posts-api";
+    public const string WebPosts = "web-posts";
     public const string ManyAnonymous = "many-anonymous";
     public const string ManyMemory = "many-memory";
     public const string ManyRedis = "many-redis";
@@ -31,6 +33,9 @@ public static class Scenarios
     public const string IgnoredTokenHeader = "X-Benchmark-Token";
 
     public const int PasswordGrantConnections = 4;
+
+    /// <summary>The page size of Blog.Web's published-posts page (its PostServiceClient asks for this many).</summary>
+    public const int WebPageSize = 10;
 
     /// <param name="introspectionForm">The post service's introspection request for the account's token (its client and secret).</param>
     /// <param name="manyTokens">Distinct valid tokens of the account for the many-tokens rows (none: those rows are left out).</param>
@@ -54,6 +59,11 @@ public static class Scenarios
             // The same post by id through one bare Npgsql command (no EF Core, no author name): what the database allows.
             new(ReadLimit, "limit", "GET /api/ping/posts/{id}, bare Npgsql command, no auth (the database's limit)", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, $"/api/ping/posts/{account.PublishedPostId}")), ReadLimit),
             new(ReadPage, "limit", $"GET /api/posts (a page of {BenchmarkAccount.PageSize} published posts), no auth", BlogUnderTest.PostService, new(Url(BlogUnderTest.PostService, "/api/posts")), ReadLimit),
+            // The web front end's published-posts page (signed out) beside the post service's call it makes for it (the
+            // same query, a page of 10): what rendering the page and the extra hop add.
+            new(WebPostsApi, "web", $"GET /api/posts?page=1&pageSize={WebPageSize}, no auth (the call the page makes)", BlogUnderTest.PostService,
+                new(Url(BlogUnderTest.PostService, $"/api/posts?page=1&pageSize={WebPageSize}")), WebPostsApi),
+            new(WebPosts, "web", "Blog.Web GET / (the published-posts page, signed out)", BlogUnderTest.Web, new(Url(BlogUnderTest.Web, "/")), WebPostsApi),
             // Each grant costs the user service tens of milliseconds of CPU (password hashing, signing and encrypting
             // the token, storing the refresh token): 32 connections would only measure a queue. Four saturate it.
             new(PasswordGrant, "issuance", "POST /connect/token, password grant", BlogUnderTest.UserService,
