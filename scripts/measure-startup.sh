@@ -18,5 +18,12 @@ for run in $(seq 1 "$runs"); do
   printf 'run %d: all healthy after %d.%02d s\n' "$run" $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 10))
   # SIGTERM, not SIGINT: a background job of a script ignores SIGINT. The AppHost stops everything on either.
   kill -TERM "$pid"; wait "$pid" || true
-  while pgrep -f "Blog.AppHost" >/dev/null; do sleep 0.5; done
+  # The orchestrator stops the services after the AppHost has gone: until they have, the next run would find the
+  # previous run's services healthy at once (a bogus 0.2 s).
+  waited=0
+  while pgrep -f "Blog.AppHost" >/dev/null || pgrep -f "aspire.hosting.orchestration.*/dcp" >/dev/null \
+      || curl -s -o /dev/null http://localhost:5101/alive || curl -s -o /dev/null http://localhost:5102/alive; do
+    sleep 0.5; waited=$((waited + 1))
+    if [ "$waited" -ge 240 ]; then echo "run $run: the previous application did not stop within 120 s" >&2; exit 1; fi
+  done
 done
