@@ -27,10 +27,10 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
     public const string PostServiceRedisOnly = "postservice-redis";
     public const string PostServiceUncached = "postservice-nocache";
 
-    /// <summary>A second user service that checks a client's secret in full (PBKDF2) on every request, as before.</summary>
+    /// <summary>A second user service as before the performance round: the client read and its secret checked in full (PBKDF2) on every request.</summary>
     public const string UserServiceFullSecretCheck = "userservice-pbkdf2";
 
-    private const string FullSecretCheckSettings = "AuthorizationServer:ClientSecretCheckMemory=00:00:00";
+    private const string FullSecretCheckSettings = "AuthorizationServer:ClientSecretCheckMemory=00:00:00, ClientLookupMemory=00:00:00";
 
     private const string EntryLifetime = "00:15:00";
 
@@ -72,7 +72,8 @@ public sealed class BlogUnderTest() : BlogApplication("blog-bench")
             AddPostServiceVariant(builder, name, variant.Environment);
         }
 
-        AddUserServiceVariant(builder, UserServiceFullSecretCheck, [("AuthorizationServer__ClientSecretCheckMemory", "00:00:00")]);
+        AddUserServiceVariant(builder, UserServiceFullSecretCheck,
+            [("AuthorizationServer__ClientSecretCheckMemory", "00:00:00"), ("AuthorizationServer__ClientLookupMemory", "00:00:00")]);
 
         try
         {

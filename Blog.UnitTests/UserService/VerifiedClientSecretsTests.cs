@@ -89,13 +89,4 @@ public sealed class VerifiedClientSecretsTests
         secrets.Remember("hash-new", RightSecret);
         Assert.True(secrets.IsVerified("hash-new", RightSecret));
     }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

@@ -38,6 +38,7 @@ public static class AuthorizationServerExtensions
         builder.AddLoginProtection();
         builder.Services.AddScoped<PasswordCheck>();
         builder.Services.AddSingleton<VerifiedClientSecrets>();
+        builder.Services.AddSingleton<RecentClients>();
         builder.Services.AddDatabaseSeeder<UsersDbContext, AuthorizationDataSeeder>();
     }
 

@@ -63,6 +63,13 @@ public sealed class AuthorizationServerOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ClientSecretCheckMemory { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a client read from the database is remembered (<see cref="RecentClients"/>): a change to a client is
+    /// seen within this on every instance; zero reads the client on every request.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ClientLookupMemory { get; set; } = TimeSpan.FromMinutes(1);
+
     [Required]
     public AdminAccountOptions Admin { get; set; } = new();
 
