@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore.Models;
 
@@ -21,52 +20,19 @@ public sealed class RecentClients(TimeProvider timeProvider, IOptions<Authorizat
     /// <summary>At most this many clients are remembered; beyond it, lookups simply read the database.</summary>
     public const int Capacity = 64;
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ShortMemory<OpenIddictEntityFrameworkCoreApplication> _clients = new(timeProvider, () => options.Value.ClientLookupMemory, Capacity);
 
     /// <summary>A copy of the client read less than the memory ago, or null.</summary>
     public OpenIddictEntityFrameworkCoreApplication? Find(string clientId)
-    {
-        if (!_entries.TryGetValue(clientId, out var entry))
-        {
-            return null;
-        }
-
-        if (timeProvider.GetUtcNow() >= entry.ExpiresAt)
-        {
-            _entries.TryRemove(new KeyValuePair<string, Entry>(clientId, entry));
-            return null;
-        }
-
-        return Copy(entry.Client);
-    }
+        => _clients.TryGet(clientId, out var client) ? Copy(client) : null;
 
     /// <summary>Remembers a copy of <paramref name="client"/> as just read from the database.</summary>
     public void Remember(OpenIddictEntityFrameworkCoreApplication client)
     {
-        var lifetime = options.Value.ClientLookupMemory;
-        if (lifetime <= TimeSpan.Zero || client.ClientId is not { } clientId)
+        if (client.ClientId is { } clientId)
         {
-            return;
+            _clients.Set(clientId, Copy(client));
         }
-
-        var now = timeProvider.GetUtcNow();
-        if (_entries.Count >= Capacity && !_entries.ContainsKey(clientId))
-        {
-            foreach (var (key, stale) in _entries)
-            {
-                if (now >= stale.ExpiresAt)
-                {
-                    _entries.TryRemove(new KeyValuePair<string, Entry>(key, stale));
-                }
-            }
-
-            if (_entries.Count >= Capacity)
-            {
-                return;
-            }
-        }
-
-        _entries[clientId] = new Entry(Copy(client), now + lifetime);
     }
 
     /// <summary>Forgets the client (it is being changed or deleted here).</summary>
@@ -74,7 +40,7 @@ public sealed class RecentClients(TimeProvider timeProvider, IOptions<Authorizat
     {
         if (clientId is not null)
         {
-            _entries.TryRemove(clientId, out _);
+            _clients.Remove(clientId);
         }
     }
 
@@ -98,5 +64,4 @@ public sealed class RecentClients(TimeProvider timeProvider, IOptions<Authorizat
         Settings = client.Settings,
     };
 
-    private sealed record Entry(OpenIddictEntityFrameworkCoreApplication Client, DateTimeOffset ExpiresAt);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -23,55 +22,14 @@ public sealed class VerifiedClientSecrets(TimeProvider timeProvider, IOptions<Au
     public const int Capacity = 64;
 
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ShortMemory<byte[]> _secretMacs = new(timeProvider, () => options.Value.ClientSecretCheckMemory, Capacity);
 
-    /// <summary>True when this secret matched this stored hash less than <see cref="Lifetime"/> ago.</summary>
+    /// <summary>True when this secret matched this stored hash less than <see cref="AuthorizationServerOptions.ClientSecretCheckMemory"/> ago.</summary>
     public bool IsVerified(string storedHash, string secret)
-    {
-        if (!_entries.TryGetValue(storedHash, out var entry))
-        {
-            return false;
-        }
-
-        if (timeProvider.GetUtcNow() >= entry.ExpiresAt)
-        {
-            _entries.TryRemove(new KeyValuePair<string, Entry>(storedHash, entry));
-            return false;
-        }
-
-        return CryptographicOperations.FixedTimeEquals(Mac(secret), entry.SecretMac);
-    }
+        => _secretMacs.TryGet(storedHash, out var secretMac) && CryptographicOperations.FixedTimeEquals(Mac(secret), secretMac);
 
     /// <summary>Records that <paramref name="secret"/> matched <paramref name="storedHash"/> (call only after the real check).</summary>
-    public void Remember(string storedHash, string secret)
-    {
-        var now = timeProvider.GetUtcNow();
-        if (_entries.Count >= Capacity)
-        {
-            foreach (var (key, entry) in _entries)
-            {
-                if (now >= entry.ExpiresAt)
-                {
-                    _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
-                }
-            }
-
-            if (_entries.Count >= Capacity && !_entries.ContainsKey(storedHash))
-            {
-                return;
-            }
-        }
-
-        var lifetime = options.Value.ClientSecretCheckMemory;
-        if (lifetime <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        _entries[storedHash] = new Entry(Mac(secret), now + lifetime);
-    }
+    public void Remember(string storedHash, string secret) => _secretMacs.Set(storedHash, Mac(secret));
 
     private byte[] Mac(string secret) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(secret));
-
-    private sealed record Entry(byte[] SecretMac, DateTimeOffset ExpiresAt);
 }
