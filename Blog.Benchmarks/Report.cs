@@ -154,6 +154,13 @@ public static class Report
         text.AppendLine("Ratio: to the anonymous request of the same group (`GET /api/ping`, resp. anonymous `GET /api/posts/{id}`, resp. the bare Npgsql read `GET /api/ping/posts/{id}`; for the many-tokens rows `GET /api/ping` sent the same way, the tokens in a header it ignores), rates over all rounds.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Added CPU per request: {Environment.ProcessorCount} cores / (req/s of the row) - {Environment.ProcessorCount} cores / (req/s of its baseline), in microseconds: what the row's work adds to a request of the whole machine (service, Redis, user service and wrk share the cores), comparable across designs whose baselines differ. The baseline row shows its own cores / req/s.");
+        if (summaries.FirstOrDefault(summary => summary.Scenario.Key == Scenarios.ManyRedis) is { AddedCpuMicroseconds: { } redisAdded }
+            && summaries.FirstOrDefault(summary => summary.Scenario.Key == Scenarios.ManyRedisFloor) is { AddedCpuMicroseconds: { } floorAdded })
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"A Redis hit with many tokens adds {Format(redisAdded, "F1")} us per request, of which one plain Redis GET of the same entry through the same connection (the floor row) adds {Format(floorAdded, "F1")} us and Blog's own work (the read script with the revocation markers, the seal, the principal) the other {Format(redisAdded - floorAdded, "F1")} us.");
+        }
+
         if (coldStart is not null)
         {
             text.AppendLine();

@@ -25,11 +25,15 @@ public static class Scenarios
     public const string ManyAnonymous = "many-anonymous";
     public const string ManyMemory = "many-memory";
     public const string ManyRedis = "many-redis";
+    public const string ManyRedisFloor = "many-redis-floor";
 
     /// <summary>The scenarios that need the many tokens (minted, then introduced by the cold start, before the rounds).</summary>
-    public static readonly IReadOnlySet<string> ManyTokenKeys = new HashSet<string> { ManyAnonymous, ManyMemory, ManyRedis };
+    public static readonly IReadOnlySet<string> ManyTokenKeys = new HashSet<string> { ManyAnonymous, ManyMemory, ManyRedis, ManyRedisFloor };
 
-    /// <summary>A header the service ignores: the many-tokens baseline sends the same bytes the same way, unauthenticated.</summary>
+    /// <summary>
+    /// A header authentication ignores: the many-tokens baseline sends the same bytes the same way, unauthenticated, and
+    /// the Redis floor reads its token from it (the post service's RedisLimitApi.TokenHeader).
+    /// </summary>
     public const string IgnoredTokenHeader = "X-Benchmark-Token";
 
     public const int PasswordGrantConnections = 4;
@@ -89,6 +93,10 @@ public static class Scenarios
                         new(Url(BlogUnderTest.PostService, "/api/ping/me"), Tokens: tokens), ManyAnonymous),
                     new(ManyRedis, "many tokens", $"GET /api/ping/me, {tokens.Count:N0} tokens, Redis hit (in-process level off)", BlogUnderTest.PostServiceRedisOnly,
                         new(Url(BlogUnderTest.PostServiceRedisOnly, "/api/ping/me"), Tokens: tokens), ManyAnonymous),
+                    // The floor of a Redis hit: one plain GET of the same entry per request through the same connection,
+                    // nothing else (no script, seal, marker or authentication).
+                    new(ManyRedisFloor, "many tokens", $"GET /api/ping/redis, {tokens.Count:N0} tokens in the ignored header, one plain Redis GET of the token's entry, no auth (the floor of a Redis hit)", BlogUnderTest.PostServiceRedisOnly,
+                        new(Url(BlogUnderTest.PostServiceRedisOnly, "/api/ping/redis"), Tokens: tokens, TokenHeader: IgnoredTokenHeader), ManyAnonymous),
                 ]
                 : []),
         ];

@@ -24,5 +24,6 @@ app.MapDefaultEndpoints();
 app.MapPostsApi();
 app.MapPingApi();
 app.MapDatabaseLimitApi();
+app.MapRedisLimitApi();
 
 app.Run();

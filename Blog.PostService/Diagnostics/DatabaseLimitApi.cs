@@ -9,7 +9,7 @@ namespace Blog.PostService.Diagnostics;
 
 /// <summary>
 /// The limit of a post read by id: the same row read with one Npgsql command and answered as the real read answers it,
-/// without EF Core and without the author's name. Mapped only when <see cref="DatabaseLimitOptions.DatabaseLimitEndpoint"/>
+/// without EF Core and without the author's name. Mapped only when <see cref="DiagnosticsOptions.DatabaseLimitEndpoint"/>
 /// is on (the benchmark sets it); otherwise the path answers 404 like any unknown one.
 /// </summary>
 public static class DatabaseLimitApi
@@ -20,17 +20,18 @@ public static class DatabaseLimitApi
         FROM posts WHERE "Id" = $1
         """;
 
-    public static void AddDatabaseLimit(this IServiceCollection services)
+    /// <summary>The diagnostics' switches (<see cref="DiagnosticsOptions"/>, this one and <see cref="RedisLimitApi"/>) and this read's connection string.</summary>
+    public static void AddDiagnostics(this IServiceCollection services)
     {
-        services.AddOptions<DatabaseLimitOptions>()
-            .BindConfiguration(DatabaseLimitOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
+        services.AddOptions<DiagnosticsOptions>()
+            .BindConfiguration(DiagnosticsOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateOnStart();
         services.AddSingleton<PostsConnectionString>();
     }
 
     public static IEndpointRouteBuilder MapDatabaseLimitApi(this IEndpointRouteBuilder app)
     {
-        if (!app.ServiceProvider.GetRequiredService<IOptions<DatabaseLimitOptions>>().Value.DatabaseLimitEndpoint)
+        if (!app.ServiceProvider.GetRequiredService<IOptions<DiagnosticsOptions>>().Value.DatabaseLimitEndpoint)
         {
             return app;
         }

@@ -6,6 +6,7 @@ using Blog.PostService.Infrastructure;
 using Blog.PostService.Posts;
 using Blog.PostService.Users;
 using Blog.ServiceDefaults.Database;
+using Blog.ServiceDefaults.Redis;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -16,13 +17,13 @@ internal static class PostServiceExtensions
         // The post service has its own database and never a connection to the user service's.
         builder.AddBlogNpgsqlDbContext<PostsDbContext>("postsdb");
         builder.Services.AddDatabaseMigration<PostsDbContext>();
-        builder.AddRedisClient("redis");
+        builder.AddBlogRedisClient("redis");
 
         builder.Services.AddMemoryCache();
         builder.AddUserServiceClient();
         builder.AddTokenValidation();
         builder.Services.AddPostAuthorization();
-        builder.Services.AddDatabaseLimit();
+        builder.Services.AddDiagnostics();
 
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));

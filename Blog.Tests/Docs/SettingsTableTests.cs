@@ -41,7 +41,7 @@ public sealed partial class SettingsTableTests
         AddOptions(expected, typeof(TokenValidationOptions));
         AddOptions(expected, typeof(RejectedTokenLimitOptions));
         AddOptions(expected, typeof(ForwardedHeadersSettings));
-        AddOptions(expected, typeof(DatabaseLimitOptions));
+        AddOptions(expected, typeof(DiagnosticsOptions));
         AddOptions(expected, typeof(BlogWebOptions));
         expected[InfrastructureModeSetting.Key] = InfrastructureModeSetting.Parse(null).ToString().ToLowerInvariant();
         expected[PostServiceOpenApi.TokenUrlKey] = null;

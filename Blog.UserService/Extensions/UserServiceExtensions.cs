@@ -1,4 +1,5 @@
 using Blog.ServiceDefaults.Database;
+using Blog.ServiceDefaults.Redis;
 using Blog.UserService.Authorization;
 using Blog.UserService.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ internal static class UserServiceExtensions
     {
         builder.AddBlogNpgsqlDbContext<UsersDbContext>("usersdb", options => options.UseOpenIddict());
         builder.Services.AddDatabaseMigration<UsersDbContext>();
-        builder.AddRedisClient("redis");
+        builder.AddBlogRedisClient("redis");
 
         builder.AddBlogAuthorizationServer();
     }

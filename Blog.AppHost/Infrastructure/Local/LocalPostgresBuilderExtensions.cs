@@ -51,7 +51,10 @@ public static class LocalPostgresBuilderExtensions
             healthCheckKey, _ => new PostgresHealthCheck(server, server), HealthStatus.Unhealthy, tags: null));
 
         return builder.AddResource(server)
-            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp")
+            // Not behind DCP's proxy: every query would otherwise cross one more process (as Redis's commands did,
+            // see LocalRedisBuilderExtensions), and a stopped server refuses connections instead of the proxy holding
+            // them. The port stays the same across a restart of the resource (PostgresRestartTests).
+            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
             {
                 foreach (var argument in launcher.PrefixArguments)

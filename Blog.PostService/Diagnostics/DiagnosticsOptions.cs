@@ -1,7 +1,7 @@
 namespace Blog.PostService.Diagnostics;
 
 /// <summary>Diagnostics a benchmark switches on; every one is off unless set.</summary>
-public sealed class DatabaseLimitOptions
+public sealed class DiagnosticsOptions
 {
     public const string SectionName = "Diagnostics";
 
@@ -11,4 +11,11 @@ public sealed class DatabaseLimitOptions
     /// that no client needs.
     /// </summary>
     public bool DatabaseLimitEndpoint { get; set; }
+
+    /// <summary>
+    /// Maps <c>GET /api/ping/redis</c>: one plain Redis GET of the token cache's entry for the token in
+    /// <see cref="RedisLimitApi.TokenHeader"/>, through the service's own Redis connection, and nothing else (no script,
+    /// no seal, no revocation marker, no authentication): the floor a Redis hit is measured against. Off by default.
+    /// </summary>
+    public bool RedisLimitEndpoint { get; set; }
 }

@@ -6,9 +6,9 @@ using static Blog.Tests.PostService.PostServiceTestContext;
 
 namespace Blog.Tests.PostService;
 
-/// <summary>The benchmark's bare Npgsql read is not there unless a setting maps it (the application runs with defaults).</summary>
+/// <summary>The benchmark's bare Npgsql and Redis reads are not there unless a setting maps them (the application runs with defaults).</summary>
 [Collection(BlogAppCollection.Name)]
-public sealed class DatabaseLimitEndpointTests(BlogAppFixture fixture)
+public sealed class DiagnosticsEndpointTests(BlogAppFixture fixture)
 {
     private readonly IdentityClient _identity = new(fixture);
 
@@ -37,5 +37,23 @@ public sealed class DatabaseLimitEndpointTests(BlogAppFixture fixture)
         // ...but not through the benchmark's path, which is not mapped by default.
         using var bare = await posts.GetAsync($"/api/ping/posts/{id}", ct);
         Assert.Equal(HttpStatusCode.NotFound, bare.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_bare_redis_read_answers_404_when_not_switched_on()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var ct = timeout.Token;
+        var (_, token) = await NewAuthorAsync(_identity, ct);
+        using var asAuthor = _identity.CreateClient(PostServiceName, token);
+        using (var cached = await asAuthor.GetAsync("/api/ping/me", ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, cached.StatusCode); // the token's entry is now in Redis
+        }
+
+        using var posts = fixture.CreateHttpClient(PostServiceName);
+        using var bare = new HttpRequestMessage(HttpMethod.Get, "/api/ping/redis") { Headers = { { "X-Benchmark-Token", $"Bearer {token}" } } };
+        using var answer = await posts.SendAsync(bare, ct);
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
     }
 }
