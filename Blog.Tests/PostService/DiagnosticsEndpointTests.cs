@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Blog.PostService.Diagnostics;
 using Blog.Tests.Fixtures;
 using static Blog.Tests.PostService.PostServiceTestContext;
 
@@ -52,7 +53,7 @@ public sealed class DiagnosticsEndpointTests(BlogAppFixture fixture)
         }
 
         using var posts = fixture.CreateHttpClient(PostServiceName);
-        using var bare = new HttpRequestMessage(HttpMethod.Get, "/api/ping/redis") { Headers = { { "X-Benchmark-Token", $"Bearer {token}" } } };
+        using var bare = new HttpRequestMessage(HttpMethod.Get, "/api/ping/redis") { Headers = { { RedisLimitApi.TokenHeader, $"Bearer {token}" } } };
         using var answer = await posts.SendAsync(bare, ct);
         Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
     }
