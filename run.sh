@@ -11,5 +11,5 @@ Blog is starting. Once it is up:
   User service:  http://localhost:5101   (OpenAPI: /openapi/v1.json)
   Post service:  http://localhost:5102   (OpenAPI: /openapi/v1.json)
 URLS
-# Release: the services start from ReadyToRun code (compiled by the first build, which takes a minute longer for it).
+# Release: the services start from ReadyToRun code (compiled by the build, once per changed assembly).
 exec dotnet run --project Blog.AppHost -c Release --launch-profile http -- "$@"
