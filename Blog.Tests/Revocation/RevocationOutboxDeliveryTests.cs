@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
-using Blog.ServiceDefaults.Database;
 using Blog.ServiceDefaults.Revocation;
 using Blog.Tests.Fixtures;
 using Blog.UserService.Authorization;
-using Blog.UserService.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -42,8 +38,8 @@ public sealed class RevocationOutboxDeliveryTests(BlogAppFixture fixture)
             }
         });
 
-        await using var first = NewInstance(usersDb, redis);
-        await using var second = NewInstance(usersDb, redis);
+        await using var first = RevocationParts.NewInstance(usersDb, redis);
+        await using var second = RevocationParts.NewInstance(usersDb, redis);
         // Both ready (EF's model built, connections tried) before the rows exist, so that they really start together.
         await first.GetRequiredService<RevocationOutboxDelivery>().DeliverDueAsync(timeout.Token);
         await second.GetRequiredService<RevocationOutboxDelivery>().DeliverDueAsync(timeout.Token);
@@ -56,21 +52,6 @@ public sealed class RevocationOutboxDeliveryTests(BlogAppFixture fixture)
 
         Assert.Empty(received.Where(pair => pair.Value != 1).Select(pair => $"{pair.Key[..16]} received {pair.Value} times"));
         Assert.Equal(0, await CountAsync(hashes, timeout.Token));
-    }
-
-    private static ServiceProvider NewInstance(string usersDb, IConnectionMultiplexer redis)
-    {
-        var services = new ServiceCollection()
-            .AddLogging()
-            .AddDbContext<UsersDbContext>(options => options.UseNpgsql(usersDb).UseOpenIddict())
-            .AddSingleton(redis)
-            .AddSingleton(Options.Create(new AuthorizationServerOptions()))
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton<RevocationTelemetry>()
-            .AddSingleton<RevocationPublisher>()
-            .AddSingleton<DatabaseMigrationStatus<UsersDbContext>>()
-            .AddSingleton<RevocationOutboxDelivery>();
-        return services.BuildServiceProvider();
     }
 
     private async Task DeliverUntilEmptyAsync(ServiceProvider instance, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken)

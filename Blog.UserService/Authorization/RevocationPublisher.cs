@@ -11,8 +11,10 @@ namespace Blog.UserService.Authorization;
 /// <summary>
 /// Tells every post service instance about a revocation: first a marker in Redis (so a cache write that races the
 /// event still sees it), then an event on the pub/sub channel (so every instance evicts at once). Nothing is lost
-/// when Redis cannot take it: the revocation is first written to the outbox in the user service's database, then
-/// published at once and deleted; what Redis refused stays there for <see cref="RevocationOutboxDelivery"/>.
+/// when Redis cannot take it: a revocation already written to the database (a user's, a login's) is first written to
+/// the outbox in the user service's database, then published at once and deleted; the revocation endpoint's, written
+/// only after its publication, goes to the outbox only if Redis refused it. What Redis refused stays there for
+/// <see cref="RevocationOutboxDelivery"/>.
 /// </summary>
 public sealed partial class RevocationPublisher(
     IConnectionMultiplexer redis,
@@ -28,10 +30,38 @@ public sealed partial class RevocationPublisher(
     /// </summary>
     internal static readonly TimeSpan ImmediateAttemptGrace = TimeSpan.FromSeconds(10);
 
-    public Task PublishTokenRevokedAsync(string token)
+    /// <summary>
+    /// The revocation endpoint's publication: Redis first, the outbox only for what Redis did not take (written before
+    /// this returns). Nothing is written before it (the token entry is marked revoked after), so a crash before the
+    /// publication loses nothing that was decided, and a revocation Redis took needs no row: two database round trips
+    /// fewer inside every revocation's answer.
+    /// </summary>
+    public async Task PublishTokenRevokedAsync(string token)
     {
         var hash = TokenHash.Compute(token);
-        return PublishAsync(RevocationContract.RevokedTokenKey(hash.Hex), new RevocationEvent(hash.Hex, null, 0, 0), hash.TokenId);
+        var message = NewMessage(RevocationContract.RevokedTokenKey(hash.Hex), new RevocationEvent(hash.Hex, null, 0, 0));
+        if (await TryDeliverAsync(message, hash.TokenId, CancellationToken.None))
+        {
+            return;
+        }
+
+        // As a row whose first publication failed: the background delivery retries it after the first delay.
+        message.Attempts = 1;
+        message.NextAttemptAt = timeProvider.GetUtcNow() + RevocationOutboxDelivery.RetryDelay(attempts: 1);
+        await using var scope = scopes.CreateAsyncScope();
+        var database = scope.ServiceProvider.GetRequiredService<UsersDbContext>();
+        try
+        {
+            database.RevocationOutbox.Add(message);
+            await database.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogNotStored(exception, hash.TokenId, published: false);
+            throw;
+        }
+
+        LogQueued(hash.TokenId);
     }
 
     public Task PublishSubjectRevokedAsync(string subject)
@@ -44,14 +74,7 @@ public sealed partial class RevocationPublisher(
     {
         // Not the request's token: once decided, a revocation is delivered even if its caller has gone away.
         var cancellationToken = CancellationToken.None;
-        var revokedAt = timeProvider.GetUtcNow();
-        var message = new RevocationOutboxMessage
-        {
-            MarkerKey = markerKey,
-            Event = RevocationContract.Serialize(revocation with { NotBeforeUnixMs = revokedAt.ToUnixTimeMilliseconds(), PublishedUnixMs = 0 }),
-            RevokedAt = revokedAt,
-            NextAttemptAt = revokedAt + ImmediateAttemptGrace,
-        };
+        var message = NewMessage(markerKey, revocation);
 
         await using var scope = scopes.CreateAsyncScope();
         var database = scope.ServiceProvider.GetRequiredService<UsersDbContext>();
@@ -94,6 +117,19 @@ public sealed partial class RevocationPublisher(
             // The row is stored: whatever this step could not record, the background delivery does (again) later.
             LogOutboxUpdateFailed(exception, what);
         }
+    }
+
+    /// <summary>The outbox row of a revocation decided now, left to the request that publishes it for the grace.</summary>
+    private RevocationOutboxMessage NewMessage(string markerKey, RevocationEvent revocation)
+    {
+        var revokedAt = timeProvider.GetUtcNow();
+        return new RevocationOutboxMessage
+        {
+            MarkerKey = markerKey,
+            Event = RevocationContract.Serialize(revocation with { NotBeforeUnixMs = revokedAt.ToUnixTimeMilliseconds(), PublishedUnixMs = 0 }),
+            RevokedAt = revokedAt,
+            NextAttemptAt = revokedAt + ImmediateAttemptGrace,
+        };
     }
 
     /// <summary>
