@@ -58,6 +58,10 @@ public sealed class BlogAppFixture() : BlogApplication("blog-tests"), IAsyncLife
         ReadyAtUtc = DateTime.UtcNow;
     }
 
+    /// <summary>The connection string of one of the application's databases, unpooled (see <see cref="OpenDatabaseAsync"/>).</summary>
+    public async Task<string> UnpooledConnectionStringAsync(string resourceName, CancellationToken cancellationToken)
+        => new NpgsqlConnectionStringBuilder(await App.GetConnectionStringAsync(resourceName, cancellationToken)) { Pooling = false }.ConnectionString;
+
     /// <summary>
     /// An open connection to one of the application's databases ("postgres", "usersdb", "postsdb"). Not pooled: the
     /// fault tests restart PostgreSQL, which ends every pooled connection of this process, and a pool would hand a
@@ -65,8 +69,7 @@ public sealed class BlogAppFixture() : BlogApplication("blog-tests"), IAsyncLife
     /// </summary>
     public async Task<NpgsqlConnection> OpenDatabaseAsync(string resourceName, CancellationToken cancellationToken)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(await App.GetConnectionStringAsync(resourceName, cancellationToken)) { Pooling = false };
-        var connection = new NpgsqlConnection(connectionString.ConnectionString);
+        var connection = new NpgsqlConnection(await UnpooledConnectionStringAsync(resourceName, cancellationToken));
         try
         {
             await connection.OpenAsync(cancellationToken);

@@ -24,7 +24,7 @@ public sealed class RevocationOutboxDeliveryTests(BlogAppFixture fixture)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, timeout.Token) ?? throw new InvalidOperationException("no redis connection string");
         // Unpooled, as the fixture's own connections (PostgreSQL restarts in other tests end pooled connections).
-        var usersDb = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token)) { Pooling = false }.ConnectionString;
+        var usersDb = await fixture.UnpooledConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
 
         var hashes = Enumerable.Range(0, Rows).Select(_ => TokenHash.Compute($"outbox-race-{Guid.NewGuid():N}").Hex).ToHashSet(StringComparer.Ordinal);

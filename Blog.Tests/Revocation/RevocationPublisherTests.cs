@@ -24,7 +24,7 @@ public sealed class RevocationPublisherTests(BlogAppFixture fixture)
         var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, timeout.Token) ?? throw new InvalidOperationException("no redis connection string");
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
         var statements = new StatementCounter();
-        await using var instance = RevocationParts.NewInstance(await UsersDbAsync(timeout.Token), redis, statements);
+        await using var instance = RevocationParts.NewInstance(await fixture.UnpooledConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token), redis, statements);
         var token = $"publisher-{Guid.NewGuid():N}";
 
         await instance.GetRequiredService<RevocationPublisher>().PublishTokenRevokedAsync(token);
@@ -39,7 +39,7 @@ public sealed class RevocationPublisherTests(BlogAppFixture fixture)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         // Nothing listens on port 1: every command fails at once, as when the user service cannot reach Redis.
         await using var unreachable = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
-        await using var instance = RevocationParts.NewInstance(await UsersDbAsync(timeout.Token), unreachable);
+        await using var instance = RevocationParts.NewInstance(await fixture.UnpooledConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token), unreachable);
         var token = $"publisher-{Guid.NewGuid():N}";
         var markerKey = RevocationContract.RevokedTokenKey(TokenHash.Compute(token).Hex);
 
@@ -50,9 +50,6 @@ public sealed class RevocationPublisherTests(BlogAppFixture fixture)
         await using var command = new NpgsqlCommand("""DELETE FROM "RevocationOutbox" WHERE "MarkerKey" = $1""", database) { Parameters = { new() { Value = markerKey } } };
         Assert.Equal(1, await command.ExecuteNonQueryAsync(timeout.Token));
     }
-
-    private async Task<string> UsersDbAsync(CancellationToken cancellationToken)
-        => new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync(BlogResources.UsersDatabase, cancellationToken)) { Pooling = false }.ConnectionString;
 
     /// <summary>Every statement EF Core sends, as its text.</summary>
     private sealed class StatementCounter : DbCommandInterceptor
