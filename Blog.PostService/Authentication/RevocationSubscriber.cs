@@ -131,7 +131,8 @@ internal sealed partial class RevocationSubscriber(
     }
 
     private void Report(bool alive, DateTimeOffset now)
-    {        if (alive)
+    {
+        if (alive)
         {
             LogChannelBack(now - _downSince);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Blog.ServiceDefaults.Revocation;
 
@@ -28,12 +29,18 @@ public static class RevocationContract
     /// </summary>
     public const string AuthorizationClaim = "sid";
 
-    public static string Serialize(RevocationEvent revocation) => JsonSerializer.Serialize(revocation, JsonOptions);
+    public static string Serialize(RevocationEvent revocation) => JsonSerializer.Serialize(revocation, RevocationJsonContext.Default.RevocationEvent);
 
-    public static RevocationEvent? Deserialize(string message) => JsonSerializer.Deserialize<RevocationEvent>(message, JsonOptions);
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    public static RevocationEvent? Deserialize(string message) => JsonSerializer.Deserialize(message, RevocationJsonContext.Default.RevocationEvent);
 }
+
+/// <summary>
+/// The event's serializer, generated at build time (as the post service's cache entries'): no reflection when a
+/// process writes or reads its first event, which happens inside a revocation's path.
+/// </summary>
+[JsonSerializable(typeof(RevocationEvent))]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+internal sealed partial class RevocationJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Either one token (<see cref="TokenHash"/>: lowercase hex SHA-256 of the token), everything issued to
