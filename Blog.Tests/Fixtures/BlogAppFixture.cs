@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace Blog.Tests.Fixtures;
 
@@ -57,6 +58,14 @@ public sealed class BlogAppFixture() : BlogApplication("blog-tests"), IAsyncLife
         await this.WaitAllHealthyAsync(timeout.Token);
         ReadyAtUtc = DateTime.UtcNow;
     }
+
+    /// <summary>The application's Redis, as its administrator (every key and channel).</summary>
+    public async Task<string> RedisConnectionStringAsync(CancellationToken cancellationToken = default)
+        => await App.GetConnectionStringAsync(BlogResources.Redis, cancellationToken) ?? throw new InvalidOperationException("no redis connection string");
+
+    /// <summary>A connection of the test's own to the application's Redis, as its administrator.</summary>
+    public async Task<ConnectionMultiplexer> ConnectRedisAsync(CancellationToken cancellationToken = default)
+        => await ConnectionMultiplexer.ConnectAsync(await RedisConnectionStringAsync(cancellationToken));
 
     /// <summary>The connection string of one of the application's databases, unpooled (see <see cref="OpenDatabaseAsync"/>).</summary>
     public async Task<string> UnpooledConnectionStringAsync(string resourceName, CancellationToken cancellationToken)

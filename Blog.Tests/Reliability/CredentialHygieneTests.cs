@@ -73,7 +73,7 @@ public sealed class CredentialHygieneTests(BlogAppFixture fixture)
         secrets["token signing key"] = await fixture.GetParameterValueAsync("token-signing-key");
         secrets["token encryption key"] = await fixture.GetParameterValueAsync("token-encryption-key");
         secrets["post service cache key"] = await fixture.GetParameterValueAsync("post-service-cache-key");
-        var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, ct) ?? throw new InvalidOperationException("no redis connection string");
+        var redisConnection = await fixture.RedisConnectionStringAsync(ct);
         secrets["redis password"] = ConfigurationOptions.Parse(redisConnection).Password!;
         secrets["postgres password"] = (string)new DbConnectionStringBuilder { ConnectionString = await fixture.App.GetConnectionStringAsync(BlogResources.Postgres, ct) }["Password"];
 

@@ -22,7 +22,7 @@ public sealed class SharedRateLimiterTests(BlogAppFixture fixture)
     public async Task Two_replicas_share_one_count_in_redis()
     {
         using var timeout = new CancellationTokenSource(BlogAppFixture.DefaultTimeout);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.GetConnectionStringAsync(BlogResources.Redis, timeout.Token) ?? "");
+        await using var redis = await fixture.ConnectRedisAsync(timeout.Token);
         var first = new SharedRateLimiter(redis, TimeProvider.System, NullLogger<SharedRateLimiter>.Instance);
         var second = new SharedRateLimiter(redis, TimeProvider.System, NullLogger<SharedRateLimiter>.Instance);
         var key = $"test:{Guid.NewGuid():N}";
@@ -40,7 +40,7 @@ public sealed class SharedRateLimiterTests(BlogAppFixture fixture)
     [Fact]
     public async Task With_redis_unreachable_the_limit_is_counted_in_process_quickly()
     {
-        await using var deadRedis = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+        await using var deadRedis = await ConnectionMultiplexer.ConnectAsync(UnreachableRedis.ConnectionString);
         var limiter = new SharedRateLimiter(deadRedis, TimeProvider.System, NullLogger<SharedRateLimiter>.Instance);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
 

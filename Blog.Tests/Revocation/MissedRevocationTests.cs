@@ -28,8 +28,7 @@ public sealed class MissedRevocationTests(BlogAppFixture fixture) : IAsyncLifeti
 
     public async Task InitializeAsync()
     {
-        var connectionString = await fixture.App.GetConnectionStringAsync(BlogResources.Redis) ?? throw new InvalidOperationException("no redis connection string");
-        _redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        _redis = await fixture.ConnectRedisAsync();
         _parts = new TokenCacheUnderTest(
             _redis, TokenCacheUnderTest.Settings(cacheKeyPrefix: _prefix), _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
     }

@@ -22,10 +22,9 @@ public sealed class RevocationOutboxDeliveryTests(BlogAppFixture fixture)
     public async Task Racing_instances_publish_each_outbox_row_exactly_once()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, timeout.Token) ?? throw new InvalidOperationException("no redis connection string");
         // Unpooled, as the fixture's own connections (PostgreSQL restarts in other tests end pooled connections).
         var usersDb = await fixture.UnpooledConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
+        await using var redis = await fixture.ConnectRedisAsync(timeout.Token);
 
         var hashes = Enumerable.Range(0, Rows).Select(_ => TokenHash.Compute($"outbox-race-{Guid.NewGuid():N}").Hex).ToHashSet(StringComparer.Ordinal);
         var received = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);

@@ -21,8 +21,7 @@ public sealed class RevocationPublisherTests(BlogAppFixture fixture)
     public async Task A_token_revocation_redis_took_writes_nothing_to_the_database()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var redisConnection = await fixture.App.GetConnectionStringAsync(BlogResources.Redis, timeout.Token) ?? throw new InvalidOperationException("no redis connection string");
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
+        await using var redis = await fixture.ConnectRedisAsync(timeout.Token);
         var statements = new StatementCounter();
         await using var instance = RevocationParts.NewInstance(await fixture.UnpooledConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token), redis, statements);
         var token = $"publisher-{Guid.NewGuid():N}";
@@ -37,8 +36,7 @@ public sealed class RevocationPublisherTests(BlogAppFixture fixture)
     public async Task A_token_revocation_redis_refused_is_in_the_outbox_when_the_call_returns()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        // Nothing listens on port 1: every command fails at once, as when the user service cannot reach Redis.
-        await using var unreachable = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+        await using var unreachable = await ConnectionMultiplexer.ConnectAsync(UnreachableRedis.ConnectionString);
         await using var instance = RevocationParts.NewInstance(await fixture.UnpooledConnectionStringAsync(BlogResources.UsersDatabase, timeout.Token), unreachable);
         var token = $"publisher-{Guid.NewGuid():N}";
         var markerKey = RevocationContract.RevokedTokenKey(TokenHash.Compute(token).Hex);

@@ -27,7 +27,7 @@ public sealed class ForgedCacheEntryTests(BlogAppFixture fixture) : IAsyncLifeti
     private IDatabase Redis => (_redis ?? throw new InvalidOperationException("Not initialized.")).GetDatabase();
 
     public async Task InitializeAsync()
-        => _redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.GetConnectionStringAsync(BlogResources.Redis) ?? throw new InvalidOperationException("no redis connection string"));
+        => _redis = await fixture.ConnectRedisAsync();
 
     public async Task DisposeAsync()
     {

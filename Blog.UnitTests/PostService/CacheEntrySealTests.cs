@@ -71,7 +71,7 @@ public sealed class CacheEntrySealTests
     public void A_subject_revocation_dated_far_ahead_revokes_no_token_issued_after_the_present()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+        using var deadRedis = ConnectionMultiplexer.Connect(UnreachableRedis.ConnectionString);
         using var parts = new TokenCacheUnderTest(deadRedis, TokenCacheUnderTest.Settings(), services.GetRequiredService<IMeterFactory>());
         var now = DateTimeOffset.UtcNow;
 

@@ -12,7 +12,7 @@ public sealed class IntrospectionCacheTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly TelemetryRecorder _recorder;
-    private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+    private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect(UnreachableRedis.ConnectionString);
     private readonly TokenCacheUnderTest _parts;
     private readonly IntrospectionCache _cache;
 

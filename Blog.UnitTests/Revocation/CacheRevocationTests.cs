@@ -13,7 +13,7 @@ public sealed class CacheRevocationTests : IDisposable
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+    private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect(UnreachableRedis.ConnectionString);
     private readonly TokenCacheUnderTest _parts;
     private readonly IntrospectionCache _cache;
 

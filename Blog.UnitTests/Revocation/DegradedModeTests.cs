@@ -20,7 +20,7 @@ public sealed class DegradedModeTests : IDisposable
     // Starts at the real time: the in-process level's MemoryCache ends entries by the system clock.
     private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect("127.0.0.1:1,abortConnect=false,connectTimeout=200,connectRetry=0");
+    private readonly ConnectionMultiplexer _deadRedis = ConnectionMultiplexer.Connect(UnreachableRedis.ConnectionString);
     private readonly TokenCacheUnderTest _parts;
 
     public DegradedModeTests()
